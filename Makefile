@@ -1,0 +1,97 @@
+# Build, lint and test the runtime. `make build` gives build/runc; `make test` runs
+# every test this host can run. Nothing here relies on a Deno already on PATH: the
+# pinned one is installed from the npm registry into .tools/.
+
+DENO_VERSION := 2.9.6
+HOST_ARCH := $(shell uname -m)
+DENO_PLATFORM_x86_64 := linux-x64-glibc
+DENO_PLATFORM_aarch64 := linux-arm64-glibc
+DENO := $(CURDIR)/.tools/node_modules/@deno/$(DENO_PLATFORM_$(HOST_ARCH))/deno
+export DENO_NO_UPDATE_CHECK := 1
+
+CC ?= cc
+CROSS_CC_aarch64 := aarch64-linux-gnu-gcc
+CFLAGS_COMMON := -std=gnu11 -Os -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing
+STUB_SRC := csrc/init_stub.c csrc/program.c csrc/ops.c
+STUB_HDR := csrc/program.h csrc/protocol.h
+HELPER_SRC := csrc/ffi_helper.c
+
+# Architectures whose helpers we can build here: the host's, plus aarch64 when
+# Debian's cross compiler is installed.
+ARCHES := $(HOST_ARCH)
+ifneq ($(HOST_ARCH),aarch64)
+ifneq ($(shell command -v $(CROSS_CC_aarch64) 2>/dev/null),)
+ARCHES += aarch64
+endif
+endif
+
+SOURCES := $(shell find mod.ts cli core ffi -name '*.ts' ! -name '*_test.ts' ! -name '_blobs.gen.ts' 2>/dev/null)
+
+.PHONY: all build tools csrc lint fmt test test-unit test-integration release clean bench
+
+all: build
+
+tools: $(DENO)
+
+$(DENO):
+	mkdir -p .tools
+	cd .tools && npm install --no-save --no-audit --no-fund --ignore-scripts --prefix . deno@$(DENO_VERSION) >/dev/null
+	test -x $@
+
+# --- C: the init stub (static, executed from a sealed memfd) and the FFI helper
+# library (dlopened from a sealed memfd) for each architecture.
+cc_for = $(if $(filter $(HOST_ARCH),$(1)),$(CC),$(CROSS_CC_$(1)))
+
+build/csrc/%/runc-init: $(STUB_SRC) $(STUB_HDR)
+	mkdir -p $(dir $@)
+	$(call cc_for,$*) $(CFLAGS_COMMON) -static -s -o $@ $(STUB_SRC)
+
+build/csrc/%/libruncffi.so: $(HELPER_SRC) csrc/ffi_helper.h
+	mkdir -p $(dir $@)
+	$(call cc_for,$*) $(CFLAGS_COMMON) -shared -fPIC -s -o $@ $(HELPER_SRC)
+
+build/csrc/%/testprog: csrc/testprog.c
+	mkdir -p $(dir $@)
+	$(call cc_for,$*) $(CFLAGS_COMMON) -static -s -o $@ csrc/testprog.c
+
+csrc: $(foreach a,$(ARCHES),build/csrc/$(a)/runc-init build/csrc/$(a)/libruncffi.so) build/csrc/$(HOST_ARCH)/testprog
+
+ffi/_blobs.gen.ts: build/csrc/$(HOST_ARCH)/runc-init build/csrc/$(HOST_ARCH)/libruncffi.so ffi/embed_gen.ts $(DENO)
+	$(DENO) run --allow-read --allow-write ffi/embed_gen.ts $(HOST_ARCH) $@
+
+# --- The executable: one bundled JavaScript file with the helpers embedded,
+# behind a two-line prelude that runs it with the pinned Deno.
+build: build/runc csrc
+
+build/runc: $(SOURCES) ffi/_blobs.gen.ts $(DENO)
+	mkdir -p build
+	$(DENO) bundle --quiet --platform=deno -o build/runc.bundle.js cli/main.ts
+	printf '#!/bin/sh\n//bin/true; exec "%s" run -A --no-config --no-lock --ext=js "$$0" "$$@"\n' "$(DENO)" > $@.tmp
+	cat build/runc.bundle.js >> $@.tmp
+	chmod 0755 $@.tmp
+	mv $@.tmp $@
+
+# --- deno compile for each release architecture; needs Deno's runtime stub from
+# the network.
+release: $(DENO) csrc
+	./tests/release.sh "$(DENO)" "$(ARCHES)"
+
+lint: $(DENO) ffi/_blobs.gen.ts
+	$(DENO) fmt --check
+	$(DENO) lint
+	$(DENO) check mod.ts cli/main.ts $(shell find tests core cli ffi -name '*_test.ts' -o -name '*.test.ts' 2>/dev/null)
+	$(MAKE) -s csrc
+
+fmt: $(DENO)
+	$(DENO) fmt
+
+test-unit: $(DENO) ffi/_blobs.gen.ts
+	$(DENO) test --allow-all --no-lock tests/unit core cli ffi
+
+test-integration: build
+	$(DENO) test --allow-all --no-lock tests/integration
+
+test: test-unit test-integration
+
+clean:
+	rm -rf build ffi/_blobs.gen.ts

@@ -1,0 +1,180 @@
+/**
+ * Creating a container: load and validate the bundle, plan the init program,
+ * run the init stub, answer its handshake (see csrc/protocol.h) and record the
+ * state. On any failure nothing is left behind: the init is killed and the
+ * state directory removed.
+ *
+ * @module
+ */
+import { loadSpec } from "../spec/load.ts";
+import { planInit, type SourceKind } from "../init/plan.ts";
+import {
+  type ContainerState,
+  fifoPath,
+  processStat,
+  rfc3339Nano,
+  stateDir,
+  StateError,
+  writeState,
+} from "../state/state.ts";
+import type { Sys } from "./sys.ts";
+import { runInit } from "./init_process.ts";
+
+/** What `create` and `run` take from the command line. */
+export interface CreateOptions {
+  root: string;
+  id: string;
+  /** The bundle directory, absolute or relative to the cwd. */
+  bundle: string;
+  pidFile?: string | undefined;
+  consoleSocket?: string | undefined;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  /** --preserve-fds */
+  preserveFds: number;
+  /** Whether the caller will wait in the foreground (run without -d). */
+  foreground: boolean;
+}
+
+/** A container whose init waits on the exec fifo. */
+export interface Created {
+  state: ContainerState;
+  dir: string;
+}
+
+/**
+ * Creates a container and leaves it in `created`.
+ *
+ * @param sys the syscall surface (ffi/helper.ts)
+ * @param opts the command-line options
+ * @returns the recorded state
+ */
+export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Created> {
+  const bundle = absolute(opts.bundle);
+  const dir = stateDir(opts.root, opts.id);
+  const spec = await loadSpec(bundle);
+  const process = spec.process;
+  if (!process) throw new StateError("process is required to start a container");
+  if (process.terminal) {
+    if (!opts.consoleSocket && !opts.foreground) {
+      throw new StateError(
+        "cannot allocate tty if runc will detach without setting console socket",
+      );
+    }
+    throw new StateError("process.terminal: terminals are not implemented yet");
+  }
+  if (opts.consoleSocket) {
+    throw new StateError("cannot use console socket if runc will not detach or allocate tty");
+  }
+  const rootfs = absoluteFrom(bundle, spec.root?.path ?? "rootfs");
+
+  await Deno.mkdir(opts.root, { recursive: true, mode: 0o711 });
+  try {
+    await Deno.mkdir(dir, { mode: 0o711 });
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) {
+      throw new StateError(`container with id exists: ${opts.id}`);
+    }
+    throw e;
+  }
+
+  let initPid = 0;
+  try {
+    const fifo = fifoPath(dir);
+    sys.mkfifo(fifo, 0o622);
+    const listenFds = Deno.env.get("LISTEN_FDS") ? Number(Deno.env.get("LISTEN_FDS")) || 0 : 0;
+    const plan = planInit({
+      spec,
+      rootfs,
+      bundle,
+      fifoPath: fifo,
+      extraFds: listenFds + opts.preserveFds,
+      noPivot: opts.noPivot,
+      hostHasKcore: exists("/proc/kcore"),
+      sourceKind,
+    });
+    initPid = await runInit(sys, plan.ops, (pid) => {
+      initPid = pid;
+      if (plan.newUserns) writeIdMaps(pid, spec.linux?.uidMappings, spec.linux?.gidMappings);
+    });
+    const stat = processStat(initPid);
+    const state: ContainerState = {
+      id: opts.id,
+      initPid,
+      initStartTime: stat?.startTime ?? "",
+      bundle,
+      rootfs,
+      created: rfc3339Nano(),
+      owner: "",
+      config: spec,
+    };
+    await writeState(dir, state);
+    if (opts.pidFile) await writePidFile(opts.pidFile, initPid);
+    return { state, dir };
+  } catch (e) {
+    if (initPid > 0) {
+      try {
+        Deno.kill(initPid, "SIGKILL");
+        await sys.waitpid(initPid);
+      } catch { /* already gone */ }
+    }
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+function writeIdMaps(
+  pid: number,
+  uid: { containerID: number; hostID: number; size: number }[] | undefined,
+  gid: { containerID: number; hostID: number; size: number }[] | undefined,
+): void {
+  const fmt = (m: { containerID: number; hostID: number; size: number }[]) =>
+    m.map((e) => `${e.containerID} ${e.hostID} ${e.size}\n`).join("");
+  if (uid?.length) Deno.writeTextFileSync(`/proc/${pid}/uid_map`, fmt(uid));
+  if (gid?.length) Deno.writeTextFileSync(`/proc/${pid}/gid_map`, fmt(gid));
+}
+
+async function writePidFile(path: string, pid: number): Promise<void> {
+  const abs = absolute(path);
+  const tmp = `${abs.slice(0, abs.lastIndexOf("/") + 1)}.${abs.slice(abs.lastIndexOf("/") + 1)}`;
+  await Deno.writeTextFile(tmp, String(pid), { mode: 0o644 });
+  await Deno.rename(tmp, abs);
+}
+
+function sourceKind(path: string): SourceKind {
+  try {
+    return Deno.statSync(path).isDirectory ? "dir" : "file";
+  } catch {
+    return "missing";
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A path made absolute against the cwd. */
+export function absolute(path: string): string {
+  return absoluteFrom(Deno.cwd(), path);
+}
+
+function absoluteFrom(base: string, path: string): string {
+  if (path.startsWith("/")) return normalize(path);
+  return normalize(`${base}/${path}`);
+}
+
+/** Cleans `.`, `..` and repeated slashes of an absolute path. */
+export function normalize(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return `/${out.join("/")}`;
+}

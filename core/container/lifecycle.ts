@@ -1,0 +1,180 @@
+/**
+ * The lifecycle commands on an existing container: start, state, list, kill,
+ * delete. Each derives the status from the live init before acting.
+ *
+ * @module
+ */
+import {
+  type ContainerState,
+  containerStatus,
+  fifoPath,
+  initAlive,
+  listIds,
+  readState,
+  stateDir,
+  StateError,
+  type Status,
+  withLock,
+} from "../state/state.ts";
+import { parseSignal } from "./signals.ts";
+
+/** The OCI state document `runc state` prints. */
+export interface StateDocument {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: Status;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+/** The runtime-spec version runc 1.1 reports. */
+export const OCI_VERSION = "1.0.2-dev";
+
+/**
+ * The state document of a container.
+ *
+ * @param root the runc root
+ * @param id the container id
+ */
+export async function stateDocument(root: string, id: string): Promise<StateDocument> {
+  const st = await readState(root, id);
+  return toDocument(root, st);
+}
+
+function toDocument(root: string, st: ContainerState): StateDocument {
+  const status = containerStatus(root, st);
+  const doc: StateDocument = {
+    ociVersion: OCI_VERSION,
+    id: st.id,
+    pid: status === "stopped" ? 0 : st.initPid,
+    status,
+    bundle: st.bundle,
+    rootfs: st.rootfs,
+    created: st.created,
+    owner: st.owner,
+  };
+  const annotations = st.config.annotations;
+  if (annotations && Object.keys(annotations).length > 0) doc.annotations = annotations;
+  return doc;
+}
+
+/**
+ * The state documents of every container under a root, by id.
+ *
+ * @param root the runc root
+ */
+export async function listContainers(root: string): Promise<StateDocument[]> {
+  const docs: StateDocument[] = [];
+  for (const id of await listIds(root)) {
+    try {
+      docs.push(await stateDocument(root, id));
+    } catch {
+      // A directory without a readable state (being created or deleted) is skipped, as in runc.
+    }
+  }
+  return docs;
+}
+
+/**
+ * Starts a created container: opens the exec fifo for reading, which lets the
+ * waiting init execve the user's process, then removes the fifo.
+ *
+ * @param root the runc root
+ * @param id the container id
+ */
+export async function startContainer(root: string, id: string): Promise<void> {
+  const dir = stateDir(root, id);
+  const st = await readState(root, id);
+  await withLock(dir, async () => {
+    const status = containerStatus(root, st);
+    if (status === "stopped") throw new StateError("cannot start a container that has stopped");
+    if (status !== "created") throw new StateError("cannot start an already running container");
+    await releaseFifo(fifoPath(dir), st);
+  });
+}
+
+/** Reads the byte the init writes into the fifo, then removes the fifo. */
+async function releaseFifo(path: string, st: ContainerState): Promise<void> {
+  const f = await Deno.open(path, { read: true });
+  try {
+    const buf = new Uint8Array(1);
+    const n = await f.read(buf);
+    if (n !== 1 || buf[0] !== 0x30) {
+      throw new StateError(
+        initAlive(st) ? "cannot start container: bad exec fifo handshake" : "container init exited",
+      );
+    }
+  } finally {
+    f.close();
+  }
+  await Deno.remove(path);
+}
+
+/**
+ * Sends a signal to the container's init (or, with all, to each of its processes).
+ *
+ * @param root the runc root
+ * @param id the container id
+ * @param signal a name with or without SIG, or a number; default SIGTERM
+ */
+export async function killContainer(root: string, id: string, signal = "SIGTERM"): Promise<void> {
+  const st = await readState(root, id);
+  const sig = parseSignal(signal);
+  const status = containerStatus(root, st);
+  if (status === "stopped") throw new StateError("container not running");
+  Deno.kill(st.initPid, sig);
+}
+
+/**
+ * Deletes a container. A created container is killed first; a running or
+ * paused one only with force.
+ *
+ * @param root the runc root
+ * @param id the container id
+ * @param force kill a running container first
+ * @param wait waits for a killed init to go away (it may not be our child)
+ */
+export async function deleteContainer(
+  root: string,
+  id: string,
+  force: boolean,
+  wait: (pid: number) => Promise<void> = pollGone,
+): Promise<void> {
+  const dir = stateDir(root, id);
+  const st = await readState(root, id);
+  await withLock(dir, async () => {
+    const status = containerStatus(root, st);
+    if (status === "running" || status === "paused") {
+      if (!force) {
+        throw new StateError(`cannot delete container ${id} that is not stopped: ${status}`);
+      }
+    }
+    if (status !== "stopped") {
+      try {
+        Deno.kill(st.initPid, "SIGKILL");
+      } catch { /* gone meanwhile */ }
+      await wait(st.initPid);
+    }
+  });
+  await Deno.remove(dir, { recursive: true });
+}
+
+/** Waits until a pid that is not our child has gone (or is a zombie). */
+async function pollGone(pid: number): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    let state: string;
+    try {
+      state = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    } catch {
+      return;
+    }
+    const letter = state.slice(state.lastIndexOf(")") + 2, state.lastIndexOf(")") + 3);
+    if (letter === "Z" || letter === "X") return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new StateError(`container init ${pid} did not exit after SIGKILL`);
+}

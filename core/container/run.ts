@@ -1,0 +1,57 @@
+/**
+ * `runc run`: create, start, and in the foreground wait for the container's
+ * init and delete the container afterwards.
+ *
+ * @module
+ */
+import { createContainer, type CreateOptions } from "./create.ts";
+import { deleteContainer, startContainer } from "./lifecycle.ts";
+import type { Sys } from "./sys.ts";
+
+/** Options of `runc run` beyond those of create. */
+export interface RunOptions extends CreateOptions {
+  detach: boolean;
+  keep: boolean;
+  noSubreaper: boolean;
+}
+
+/**
+ * The exit code a shell would show for a raw wait status: the exit code, or
+ * 128 + N when killed by signal N.
+ */
+export function exitCodeOf(status: number): number {
+  const sig = status & 0x7f;
+  return sig === 0 ? (status >> 8) & 0xff : 128 + sig;
+}
+
+/**
+ * Runs a container.
+ *
+ * @param sys the syscall surface
+ * @param opts the options
+ * @returns the exit code for runc: the container's, or 0 when detached
+ */
+export async function runContainer(sys: Sys, opts: RunOptions): Promise<number> {
+  const foreground = !opts.detach;
+  if (foreground && !opts.noSubreaper) sys.setSubreaper(true);
+  const { state } = await createContainer(sys, { ...opts, foreground });
+  try {
+    await startContainer(opts.root, opts.id);
+  } catch (e) {
+    await deleteContainer(opts.root, opts.id, true, waitChild(sys)).catch(() => {});
+    throw e;
+  }
+  if (!foreground) return 0;
+  const { status } = await sys.waitpid(state.initPid);
+  if (!opts.keep) await deleteContainer(opts.root, opts.id, true, waitChild(sys));
+  return exitCodeOf(status);
+}
+
+/** Reaps a container init that is our own child (it was cloned with CLONE_PARENT). */
+function waitChild(sys: Sys): (pid: number) => Promise<void> {
+  return async (pid) => {
+    try {
+      await sys.waitpid(pid);
+    } catch { /* already reaped */ }
+  };
+}

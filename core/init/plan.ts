@@ -1,0 +1,305 @@
+/**
+ * Planning: config.json (already validated) and the command's options become
+ * the init program, a flat list of ops the C stub runs in order. Pure: it reads
+ * nothing itself (facts about the host come in through `PlanInput`), so every
+ * decision here is unit-tested without root.
+ *
+ * @module
+ */
+import type { Mount, Spec } from "../spec/types.ts";
+import { MS, parseMountOptions } from "../mounts/options.ts";
+import { type Op, Opcode, Target } from "./protocol.ts";
+import { capabilityMask } from "./caps.ts";
+import { rlimitNumber } from "../spec/rlimits.ts";
+
+/** clone(2) namespace flags by runtime-spec namespace type. */
+export const CLONE_FLAGS: Record<string, number> = {
+  mount: 0x00020000,
+  uts: 0x04000000,
+  ipc: 0x08000000,
+  user: 0x10000000,
+  pid: 0x20000000,
+  network: 0x40000000,
+  cgroup: 0x02000000,
+};
+
+/** The order namespaces given by path are joined in: user first, mount last. */
+const JOIN_ORDER = ["user", "ipc", "uts", "network", "pid", "cgroup", "mount"];
+
+/** What kind of file a bind-mount source is on the host. */
+export type SourceKind = "dir" | "file" | "missing";
+
+/** Everything the planner needs to know. */
+export interface PlanInput {
+  spec: Spec;
+  /** Absolute host path of the rootfs. */
+  rootfs: string;
+  /** Absolute host path of the bundle (relative mount sources are resolved against it). */
+  bundle: string;
+  /** Host path of the exec fifo the init waits on. */
+  fifoPath: string;
+  /** Extra fds passed above stdio (LISTEN_FDS + --preserve-fds). */
+  extraFds: number;
+  /** --no-pivot */
+  noPivot: boolean;
+  /** Whether /proc/kcore exists on the host (for the /dev/core link). */
+  hostHasKcore: boolean;
+  /** Looks up a bind-mount source on the host. */
+  sourceKind(path: string): SourceKind;
+}
+
+/** The init program plus what the CLI must do around it. */
+export interface Plan {
+  ops: Op[];
+  /** A new user namespace is created: the CLI writes the id maps after REC_PID. */
+  newUserns: boolean;
+}
+
+/** The devices every container gets (runc's default set). */
+export const DEFAULT_DEVICES = [
+  { path: "/dev/null", major: 1, minor: 3 },
+  { path: "/dev/zero", major: 1, minor: 5 },
+  { path: "/dev/full", major: 1, minor: 7 },
+  { path: "/dev/tty", major: 5, minor: 0 },
+  { path: "/dev/urandom", major: 1, minor: 9 },
+  { path: "/dev/random", major: 1, minor: 8 },
+] as const;
+
+const S_IFCHR = 0o020000;
+const S_IFBLK = 0o060000;
+const S_IFIFO = 0o010000;
+
+/** makedev() as glibc encodes it. */
+export function makedev(major: number | bigint, minor: number | bigint): bigint {
+  const ma = BigInt(major), mi = BigInt(minor);
+  return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) |
+    (mi & 0xffn);
+}
+
+/**
+ * Builds the init program for a new container.
+ *
+ * @param input the validated spec and host facts
+ * @returns the ops and what the CLI must do around them
+ */
+export function planInit(input: PlanInput): Plan {
+  const { spec } = input;
+  const process = spec.process;
+  if (!process) throw new Error("process is required to start a container");
+  const namespaces = spec.linux?.namespaces ?? [];
+  const ops: Op[] = [];
+
+  // In the stub: join the namespaces given by path, then clone into new ones.
+  const joined = namespaces.filter((n) => n.path)
+    .sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
+  if (joined.length > 0) ops.push({ op: Opcode.SETNS, str: joined.map((n) => n.path!) });
+  let cloneFlags = 0;
+  for (const n of namespaces) if (!n.path) cloneFlags |= CLONE_FLAGS[n.type] ?? 0;
+  ops.push({ op: Opcode.CLONE, num: [cloneFlags] });
+
+  // In the container's init.
+  const newUserns = (cloneFlags & CLONE_FLAGS.user!) !== 0;
+  if (newUserns) {
+    ops.push({ op: Opcode.WAIT_PARENT, num: [0] });
+    ops.push({ op: Opcode.SET_ROOT_IDS });
+  }
+  ops.push({ op: Opcode.SETSID });
+  ops.push({ op: Opcode.OPEN_FIFO, str: [input.fifoPath] });
+
+  const hasMountNs = namespaces.some((n) => n.type === "mount");
+  if (hasMountNs) ops.push(...planRootfs(input, newUserns));
+
+  if (spec.hostname) ops.push({ op: Opcode.SETHOSTNAME, str: [spec.hostname] });
+  if (spec.domainname) ops.push({ op: Opcode.SETDOMAINNAME, str: [spec.domainname] });
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
+    ops.push({ op: Opcode.WRITE_FILE, str: [`/proc/sys/${key.replaceAll(".", "/")}`, value] });
+  }
+  if (hasMountNs) {
+    for (const p of spec.linux?.readonlyPaths ?? []) {
+      ops.push({ op: Opcode.READONLY_PATH, str: [p] });
+    }
+    for (const p of spec.linux?.maskedPaths ?? []) ops.push({ op: Opcode.MASK_PATH, str: [p] });
+  }
+  if (process.oomScoreAdj !== undefined) {
+    ops.push({
+      op: Opcode.WRITE_FILE,
+      str: ["/proc/self/oom_score_adj", `${process.oomScoreAdj}`],
+    });
+  }
+  for (const r of process.rlimits ?? []) {
+    const resource = rlimitNumber(r.type);
+    if (resource === undefined) throw new Error(`unknown rlimit type ${r.type}`);
+    ops.push({ op: Opcode.SETRLIMIT, num: [resource, limit(r.soft), limit(r.hard)] });
+  }
+  if (process.noNewPrivileges) ops.push({ op: Opcode.NO_NEW_PRIVS });
+
+  // Identity and capabilities, in runc's order: bounding set, user, cwd, the rest.
+  const caps = process.capabilities ?? {};
+  ops.push({ op: Opcode.CAP_BOUNDING, num: [capabilityMask(caps.bounding)] });
+  const user = process.user ?? { uid: 0, gid: 0 };
+  if (user.umask !== undefined) ops.push({ op: Opcode.UMASK, num: [user.umask] });
+  ops.push({ op: Opcode.SETGROUPS, str: [(user.additionalGids ?? []).join(",")] });
+  ops.push({ op: Opcode.SETUSER, num: [user.uid, user.gid] });
+  ops.push({ op: Opcode.CHDIR, str: [process.cwd] });
+  ops.push({
+    op: Opcode.CAPS,
+    num: [
+      capabilityMask(caps.effective),
+      capabilityMask(caps.permitted),
+      capabilityMask(caps.inheritable),
+      capabilityMask(caps.ambient),
+    ],
+  });
+
+  const env = process.env ?? [];
+  const path = env.findLast((e) => e.startsWith("PATH="))?.slice(5) ?? "";
+  const args = process.args ?? [];
+  ops.push({ op: Opcode.LOOKPATH, str: [args[0] ?? "", path] });
+  ops.push({ op: Opcode.READY });
+  ops.push({ op: Opcode.WAIT_FIFO });
+  ops.push({
+    op: Opcode.EXEC,
+    num: [args.length, env.length, input.extraFds],
+    str: [...args, ...env],
+  });
+  return { ops, newUserns };
+}
+
+/** rlimit values: the spec's uint64 max means infinity (-1 on the wire). */
+function limit(v: number | bigint): bigint {
+  const b = BigInt(v);
+  return b >= 0xffffffffffffffffn ? -1n : b;
+}
+
+/** Mounts, devices and the switch into the rootfs. */
+function planRootfs(input: PlanInput, newUserns: boolean): Op[] {
+  const { spec, rootfs } = input;
+  const ops: Op[] = [];
+  const rootProp = spec.linux?.rootfsPropagation;
+  const rootPropFlags = rootProp ? parseMountOptions([rootProp]).propagation[0] ?? 0 : 0;
+
+  // Keep the host out of our mounts, then make the rootfs a mount point of its own.
+  ops.push({
+    op: Opcode.MOUNT,
+    str: ["", "/", "", ""],
+    num: [rootPropFlags || MS.SLAVE | MS.REC, Target.HOST],
+  });
+  ops.push({
+    op: Opcode.MOUNT,
+    str: [rootfs, rootfs, "", ""],
+    num: [MS.BIND | MS.REC, Target.HOST],
+  });
+  ops.push({ op: Opcode.OPEN_ROOT, str: [rootfs] });
+
+  const mounts = spec.mounts ?? [];
+  for (const m of mounts) ops.push(...planMount(input, m));
+
+  const devIsBind = mounts.some((m) => m.destination === "/dev" && isBind(m));
+  if (!devIsBind) ops.push(...planDevices(input, newUserns));
+
+  if (input.noPivot) {
+    throw new Error("--no-pivot is not implemented yet");
+  }
+  ops.push({ op: Opcode.PIVOT_ROOT });
+  if (rootPropFlags) {
+    ops.push({ op: Opcode.MOUNT, str: ["", "/", "", ""], num: [rootPropFlags, Target.EXISTING] });
+  }
+  if (spec.root?.readonly) ops.push({ op: Opcode.REMOUNT, str: ["/"], num: [MS.RDONLY] });
+  return ops;
+}
+
+function isBind(m: Mount): boolean {
+  return m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind");
+}
+
+function planMount(input: PlanInput, m: Mount): Op[] {
+  const opts = parseMountOptions(m.options);
+  const dest = m.destination;
+  const ops: Op[] = [];
+  if (opts.recursive.length > 0) {
+    throw new Error(
+      `mount ${dest}: recursive mount attributes (${
+        opts.recursive.join(", ")
+      }) are not implemented yet`,
+    );
+  }
+  if (isBind(m)) {
+    const source = m.source?.startsWith("/") ? m.source : `${input.bundle}/${m.source ?? ""}`;
+    const kind = input.sourceKind(source);
+    if (kind === "missing") throw new Error(`mount ${dest}: bind source ${source} does not exist`);
+    ops.push({
+      op: Opcode.MOUNT,
+      str: [source, dest, "", ""],
+      num: [MS.BIND | (opts.flags & MS.REC), kind === "dir" ? Target.DIR : Target.FILE, 0o755],
+    });
+    // Flags beyond bind only take effect on a remount.
+    const extra = opts.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+    if (extra) ops.push({ op: Opcode.REMOUNT, str: [dest], num: [extra] });
+  } else if (m.type === "cgroup") {
+    // Until the cgroup managers exist, the container gets an empty read-only
+    // tmpfs where the cgroup hierarchy goes (runc gives the container's own
+    // cgroups there).
+    ops.push({
+      op: Opcode.MOUNT,
+      str: ["tmpfs", dest, "tmpfs", "mode=755"],
+      num: [MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY, Target.DIR, 0o755],
+    });
+  } else {
+    ops.push({
+      op: Opcode.MOUNT,
+      str: [m.source ?? "", dest, m.type ?? "", opts.data],
+      num: [opts.flags, Target.DIR, 0o755],
+    });
+  }
+  for (const p of opts.propagation) {
+    ops.push({ op: Opcode.MOUNT, str: ["", dest, "", ""], num: [p, Target.EXISTING] });
+  }
+  return ops;
+}
+
+function planDevices(input: PlanInput, newUserns: boolean): Op[] {
+  const ops: Op[] = [];
+  const specDevices = input.spec.linux?.devices ?? [];
+  const devices = [
+    ...DEFAULT_DEVICES.filter((d) => !specDevices.some((s) => s.path === d.path)).map((d) => ({
+      path: d.path,
+      type: "c",
+      major: d.major,
+      minor: d.minor,
+      fileMode: 0o666,
+      uid: 0,
+      gid: 0,
+    })),
+    ...specDevices,
+  ];
+  for (const d of devices) {
+    if (newUserns) {
+      // mknod is not allowed in a user namespace: bind the host's node instead.
+      ops.push({ op: Opcode.MOUNT, str: [d.path, d.path, "", ""], num: [MS.BIND, Target.FILE] });
+      continue;
+    }
+    const type = d.type === "b" ? S_IFBLK : d.type === "p" ? S_IFIFO : S_IFCHR;
+    ops.push({
+      op: Opcode.MKNOD,
+      str: [d.path],
+      num: [
+        type | (d.fileMode ?? 0o666),
+        makedev(d.major ?? 0, d.minor ?? 0),
+        d.uid ?? 0,
+        d.gid ?? 0,
+      ],
+    });
+  }
+  const links: [string, string][] = [
+    ["/proc/self/fd", "/dev/fd"],
+    ["/proc/self/fd/0", "/dev/stdin"],
+    ["/proc/self/fd/1", "/dev/stdout"],
+    ["/proc/self/fd/2", "/dev/stderr"],
+  ];
+  if (input.hostHasKcore) links.push(["/proc/kcore", "/dev/core"]);
+  for (const [target, link] of links) {
+    ops.push({ op: Opcode.SYMLINK, str: [target, link], num: [0] });
+  }
+  ops.push({ op: Opcode.SYMLINK, str: ["pts/ptmx", "/dev/ptmx"], num: [1] });
+  return ops;
+}

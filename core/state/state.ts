@@ -1,0 +1,182 @@
+/**
+ * The state directory of a container under the runc root (`--root`, default
+ * /run/runc): `ROOT/ID/state.json`, written atomically, plus `exec.fifo` while
+ * the container is created but not started. Status is derived from the live
+ * init process, never from the file alone.
+ *
+ * @module
+ */
+import type { Spec } from "../spec/types.ts";
+
+/** What state.json holds. */
+export interface ContainerState {
+  id: string;
+  /** pid of the container's init in the runtime's pid namespace; 0 when none. */
+  initPid: number;
+  /** Field 22 of /proc/PID/stat when the init started, to tell a reused pid. */
+  initStartTime: string;
+  bundle: string;
+  rootfs: string;
+  /** RFC 3339 with nanoseconds, UTC. */
+  created: string;
+  owner: string;
+  config: Spec;
+}
+
+/** The statuses of the OCI runtime-spec (plus runc's `paused`). */
+export type Status = "creating" | "created" | "running" | "paused" | "stopped";
+
+/** A state error the CLI prints as is, e.g. `container does not exist`. */
+export class StateError extends Error {
+  /** @param message runc's wording */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StateError";
+  }
+}
+
+const ID_PATTERN = /^[\w+\-.]+$/;
+
+/**
+ * Checks a container id as runc does.
+ *
+ * @param id the id from the command line
+ * @throws StateError `invalid id format: ID`
+ */
+export function validateId(id: string): void {
+  if (!ID_PATTERN.test(id) || id === "." || id === "..") {
+    throw new StateError(`invalid id format: ${id}`);
+  }
+}
+
+/** The container's state directory. */
+export function stateDir(root: string, id: string): string {
+  validateId(id);
+  return `${root}/${id}`;
+}
+
+/** The exec fifo path inside a state directory. */
+export function fifoPath(dir: string): string {
+  return `${dir}/exec.fifo`;
+}
+
+/**
+ * Writes state.json atomically (temp file, then rename).
+ *
+ * @param dir the state directory
+ * @param state the state
+ */
+export async function writeState(dir: string, state: ContainerState): Promise<void> {
+  const tmp = `${dir}/.state.json.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify(state), { mode: 0o600 });
+  await Deno.rename(tmp, `${dir}/state.json`);
+}
+
+/**
+ * Reads a container's state.
+ *
+ * @param root the runc root
+ * @param id the container id
+ * @returns the state
+ * @throws StateError `container does not exist` when there is no such container
+ */
+export async function readState(root: string, id: string): Promise<ContainerState> {
+  const dir = stateDir(root, id);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${dir}/state.json`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new StateError("container does not exist");
+    throw new StateError(`read state of container ${id}`, { cause: e });
+  }
+  try {
+    return JSON.parse(text) as ContainerState;
+  } catch (e) {
+    throw new StateError(`state of container ${id} is corrupt: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * The start time (field 22 of /proc/PID/stat) and the state letter of a
+ * process, or undefined when it does not exist.
+ *
+ * @param pid the pid
+ */
+export function processStat(pid: number): { startTime: string; state: string } | undefined {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  } catch {
+    return undefined;
+  }
+  // The command name may hold spaces and parentheses: fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { state: fields[0] ?? "", startTime: fields[19] ?? "" };
+}
+
+/**
+ * Whether the container's init is alive: the pid exists, is not a zombie, and
+ * started when the init did (so a reused pid is not taken for it).
+ */
+export function initAlive(state: ContainerState): boolean {
+  if (!state.initPid) return false;
+  const st = processStat(state.initPid);
+  return st !== undefined && st.startTime === state.initStartTime && st.state !== "Z" &&
+    st.state !== "X";
+}
+
+/**
+ * Derives the status of a container from its init process and its files.
+ *
+ * @param root the runc root
+ * @param state the container's state
+ * @returns the status
+ */
+export function containerStatus(root: string, state: ContainerState): Status {
+  if (!initAlive(state)) return "stopped";
+  try {
+    Deno.lstatSync(fifoPath(stateDir(root, state.id)));
+    return "created";
+  } catch {
+    return "running";
+  }
+}
+
+/**
+ * The ids of the containers under a root, sorted; none when the root is missing.
+ *
+ * @param root the runc root
+ */
+export async function listIds(root: string): Promise<string[]> {
+  const ids: string[] = [];
+  try {
+    for await (const e of Deno.readDir(root)) if (e.isDirectory) ids.push(e.name);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  return ids.sort();
+}
+
+/**
+ * Holds an exclusive lock on the state directory while fn runs, so that
+ * commands on one container do not interleave.
+ */
+export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const f = await Deno.open(dir, { read: true });
+  try {
+    await f.lock(true);
+    return await fn();
+  } finally {
+    f.close();
+  }
+}
+
+/** Now as RFC 3339 with nanoseconds, as Go's time.RFC3339Nano prints it. */
+export function rfc3339Nano(ms = performance.timeOrigin + performance.now()): string {
+  const whole = Math.floor(ms);
+  const iso = new Date(whole).toISOString(); // 2026-11-28T00:21:24.123Z
+  const nanos = Math.round((ms - whole) * 1e6) + (whole % 1000) * 1e6;
+  const frac = String(nanos).padStart(9, "0").replace(/0+$/, "");
+  return `${iso.slice(0, 19)}${frac ? `.${frac}` : ""}Z`;
+}

@@ -1,0 +1,102 @@
+/* See ffi_helper.h. */
+#include <errno.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "ffi_helper.h"
+
+int rh_socketpair(int32_t *fds)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
+		return -errno;
+	if (fcntl(sv[0], F_SETFD, FD_CLOEXEC) < 0) {
+		int err = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return -err;
+	}
+	fds[0] = sv[0];
+	fds[1] = sv[1];
+	return 0;
+}
+
+int64_t rh_send(int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+	do
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+int64_t rh_recv(int fd, void *buf, size_t len, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return -ETIMEDOUT;
+	ssize_t n;
+	do
+		n = recv(fd, buf, len, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+int rh_waitpid(int pid, int32_t *status, int flags)
+{
+	int st = 0, r;
+	do
+		r = waitpid(pid, &st, flags | __WALL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	*status = st;
+	return r;
+}
+
+int rh_close(int fd)
+{
+	return close(fd) < 0 ? -errno : 0;
+}
+
+/* A syscall the kernel lacks fails with ENOSYS; any other error means it is there. */
+static int have(long nr, long a, long b, long c)
+{
+	return syscall(nr, a, b, c, 0, 0) < 0 && errno == ENOSYS ? 0 : 1;
+}
+
+int rh_probe(void)
+{
+	int bits = 0;
+	if (have(SYS_clone3, 0, 0, 0))
+		bits |= RH_HAVE_CLONE3;
+	if (have(SYS_openat2, -1, 0, 0))
+		bits |= RH_HAVE_OPENAT2;
+	if (have(SYS_mount_setattr, -1, 0, 0))
+		bits |= RH_HAVE_MOUNT_SETATTR;
+	if (have(SYS_pidfd_open, 0, 0, 0))
+		bits |= RH_HAVE_PIDFD;
+	return bits;
+}
+
+int rh_set_subreaper(int on)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, on, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+int rh_mkfifo(const char *path, int mode)
+{
+	return mkfifo(path, (mode_t)mode) < 0 ? -errno : 0;
+}

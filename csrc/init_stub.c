@@ -1,0 +1,58 @@
+/*
+ * runc-init: the stub that sets up a container. The runc CLI runs it from a
+ * sealed memfd as `runc-init FD`, where FD is its end of a SOCK_SEQPACKET
+ * socketpair; it reads the init program (see protocol.h for the handshake),
+ * runs it op by op with plain syscalls, and ends in execve() of the container's
+ * process. It is single-threaded, so setns() into user and mount namespaces is
+ * allowed, and it never runs JavaScript.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "program.h"
+
+static void report(struct program *prog, int index, int err)
+{
+	if (prog->sync_fd >= 0) {
+		send_record(prog, REC_ERROR, index, err, 0, prog->err);
+		return;
+	}
+	/* After OP_READY the CLI may be gone: the container's stderr is all we have. */
+	dprintf(2, "runc init: %s: %s\n", prog->err, strerror(err));
+}
+
+int main(int argc, char **argv)
+{
+	struct program prog = { .sync_fd = -1, .root_fd = -1, .fifo_fd = -1 };
+	if (argc != 2) {
+		fprintf(stderr, "runc-init: this program is run by runc, not by hand\n");
+		return 2;
+	}
+	char *end;
+	long fd = strtol(argv[1], &end, 10);
+	if (*end || fd < 3) {
+		fprintf(stderr, "runc-init: bad sync fd %s\n", argv[1]);
+		return 2;
+	}
+	prog.sync_fd = (int)fd;
+
+	int ret = program_read(&prog);
+	if (ret < 0) {
+		report(&prog, -1, -ret);
+		return 1;
+	}
+	int failed = -1;
+	ret = program_run(&prog, 0, &failed);
+	if (ret == 1) /* the stub's part ends at OP_CLONE */
+		return 0;
+	if (ret < 0) {
+		report(&prog, failed, -ret);
+		return 1;
+	}
+	snprintf(prog.err, sizeof(prog.err), "the init program ended without exec");
+	report(&prog, prog.nops, EPROTO);
+	return 1;
+}

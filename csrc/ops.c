@@ -1,0 +1,651 @@
+/*
+ * The operations of the init program. Each takes the op as read from the CLI and
+ * returns 0 or -errno with prog->err naming what failed. Paths "in root" are
+ * resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) against the
+ * container's root, so a symlink in the rootfs never leads outside it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <grp.h>
+
+#include "program.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define FD_PATH_LEN 32
+
+static void fd_path(char *buf, int fd)
+{
+	snprintf(buf, FD_PATH_LEN, "/proc/self/fd/%d", fd);
+}
+
+/* Opens path (relative to the root; leading slashes ignored) with O_PATH. */
+static int open_in_root(struct program *prog, const char *path, int flags)
+{
+	if (prog->root_fd < 0)
+		return fail(prog, EBADF, "resolve %s: the root is not open", path);
+	while (*path == '/')
+		path++;
+	if (*path == '\0')
+		path = ".";
+	struct open_how how = {
+		.flags = (uint64_t)(O_PATH | O_CLOEXEC | flags),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, prog->root_fd, path, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+/* Splits "a/b/c" into the fd of "a/b" (created as directories when mkdir_mode
+ * is not 0) and the last name "c". */
+static int open_parent(struct program *prog, const char *path, int mkdir_mode, char *name,
+		       size_t name_len);
+
+/* mkdir -p inside the root; returns an O_PATH fd of the directory. */
+static int mkdir_in_root(struct program *prog, const char *path, int mode)
+{
+	int fd = open_in_root(prog, path, O_DIRECTORY);
+	if (fd >= 0 || fd != -ENOENT)
+		return fd;
+	char name[256];
+	int parent = open_parent(prog, path, mode, name, sizeof(name));
+	if (parent < 0)
+		return parent;
+	if (mkdirat(parent, name, (mode_t)mode) < 0 && errno != EEXIST) {
+		int err = errno;
+		close(parent);
+		return -err;
+	}
+	fd = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int err = errno;
+	close(parent);
+	return fd < 0 ? -err : fd;
+}
+
+static int open_parent(struct program *prog, const char *path, int mkdir_mode, char *name,
+		       size_t name_len)
+{
+	char dir[4096];
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (len >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : dir;
+	if (strlen(base) >= name_len || strcmp(base, "..") == 0 || strcmp(base, ".") == 0)
+		return -EINVAL;
+	memcpy(name, base, strlen(base) + 1);
+	if (!slash)
+		return open_in_root(prog, ".", O_DIRECTORY);
+	*slash = '\0';
+	if (mkdir_mode)
+		return mkdir_in_root(prog, dir[0] ? dir : "/", mkdir_mode);
+	return open_in_root(prog, dir[0] ? dir : "/", O_DIRECTORY);
+}
+
+/* Creates an empty file inside the root when it is missing; returns an O_PATH fd. */
+static int file_in_root(struct program *prog, const char *path)
+{
+	int fd = open_in_root(prog, path, 0);
+	if (fd >= 0 || fd != -ENOENT)
+		return fd;
+	char name[256];
+	int parent = open_parent(prog, path, 0755, name, sizeof(name));
+	if (parent < 0)
+		return parent;
+	int f = openat(parent, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (f < 0 && errno != EEXIST) {
+		int err = errno;
+		close(parent);
+		return -err;
+	}
+	if (f >= 0)
+		close(f);
+	fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int err = errno;
+	close(parent);
+	return fd < 0 ? -err : fd;
+}
+
+static int op_mount(struct program *prog, const struct op *op)
+{
+	const char *src = op->str[0], *target = op->str[1], *fstype = op->str[2], *data = op->str[3];
+	unsigned long flags = (unsigned long)op->hdr.num[0];
+	int kind = (int)op->hdr.num[1], fd = -1, ret;
+	char path[FD_PATH_LEN];
+	const char *where = target;
+
+	switch (kind) {
+	case RP_TARGET_HOST:
+		break;
+	case RP_TARGET_DIR:
+		fd = mkdir_in_root(prog, target, op->hdr.num[2] ? (int)op->hdr.num[2] : 0755);
+		break;
+	case RP_TARGET_FILE:
+		fd = file_in_root(prog, target);
+		break;
+	default:
+		fd = open_in_root(prog, target, 0);
+	}
+	if (kind != RP_TARGET_HOST) {
+		if (fd < 0)
+			return fail(prog, -fd, "create mount destination %s", target);
+		fd_path(path, fd);
+		where = path;
+	}
+	ret = mount(src[0] ? src : NULL, where, fstype[0] ? fstype : NULL, flags,
+		    data[0] ? data : NULL);
+	int err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0)
+		return fail(prog, err, "mount %s to %s", src[0] ? src : fstype, target);
+	return 0;
+}
+
+/* The MS_ flags a mount has now, so a remount keeps them. */
+static unsigned long current_mount_flags(const char *path)
+{
+	struct statvfs st;
+	unsigned long flags = 0;
+	if (statvfs(path, &st) < 0)
+		return 0;
+	const struct {
+		unsigned long st, ms;
+	} map[] = {
+		{ ST_RDONLY, MS_RDONLY }, { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC }, { ST_NOATIME, MS_NOATIME }, { ST_NODIRATIME, MS_NODIRATIME },
+		{ ST_RELATIME, MS_RELATIME },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (st.f_flag & map[i].st)
+			flags |= map[i].ms;
+	return flags;
+}
+
+static int remount_fd(struct program *prog, int fd, const char *name, unsigned long add)
+{
+	char path[FD_PATH_LEN];
+	fd_path(path, fd);
+	unsigned long flags = current_mount_flags(path) | add | MS_REMOUNT | MS_BIND;
+	if (mount(NULL, path, NULL, flags, NULL) < 0)
+		return fail(prog, errno, "remount %s", name);
+	return 0;
+}
+
+static int op_remount(struct program *prog, const struct op *op)
+{
+	int fd = open_in_root(prog, op->str[0], 0);
+	if (fd < 0)
+		return fail(prog, -fd, "open %s", op->str[0]);
+	int ret = remount_fd(prog, fd, op->str[0], (unsigned long)op->hdr.num[0]);
+	close(fd);
+	return ret;
+}
+
+static int op_mknod(struct program *prog, const struct op *op)
+{
+	char name[256];
+	int parent = open_parent(prog, op->str[0], 0755, name, sizeof(name));
+	if (parent < 0)
+		return fail(prog, -parent, "create parent of device %s", op->str[0]);
+	int ret = 0;
+	if (mknodat(parent, name, (mode_t)op->hdr.num[0], (dev_t)op->hdr.num[1]) < 0) {
+		if (errno != EEXIST)
+			ret = fail(prog, errno, "mknod %s", op->str[0]);
+	} else if (fchownat(parent, name, (uid_t)op->hdr.num[2], (gid_t)op->hdr.num[3],
+			    AT_SYMLINK_NOFOLLOW) < 0 ||
+		   fchmodat(parent, name, (mode_t)op->hdr.num[0] & 07777, 0) < 0) {
+		ret = fail(prog, errno, "set owner and mode of device %s", op->str[0]);
+	}
+	close(parent);
+	return ret;
+}
+
+static int op_symlink(struct program *prog, const struct op *op)
+{
+	char name[256];
+	int parent = open_parent(prog, op->str[1], 0755, name, sizeof(name));
+	if (parent < 0)
+		return fail(prog, -parent, "open parent of %s", op->str[1]);
+	int ret = 0;
+	if (op->hdr.num[0] && unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+		ret = fail(prog, errno, "remove %s", op->str[1]);
+	else if (symlinkat(op->str[0], parent, name) < 0 && errno != EEXIST)
+		ret = fail(prog, errno, "symlink %s to %s", op->str[1], op->str[0]);
+	close(parent);
+	return ret;
+}
+
+static int op_open_root(struct program *prog, const struct op *op)
+{
+	int fd = open(op->str[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(prog, errno, "open rootfs %s", op->str[0]);
+	if (prog->root_fd >= 0)
+		close(prog->root_fd);
+	prog->root_fd = fd;
+	return 0;
+}
+
+static int op_pivot_root(struct program *prog)
+{
+	int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (oldroot < 0)
+		return fail(prog, errno, "open old root");
+	int ret = 0;
+	if (fchdir(prog->root_fd) < 0)
+		ret = fail(prog, errno, "chdir to rootfs");
+	else if (syscall(SYS_pivot_root, ".", ".") < 0)
+		ret = fail(prog, errno, "pivot_root");
+	else if (fchdir(oldroot) < 0)
+		ret = fail(prog, errno, "chdir to old root");
+	/* The old root is stacked under the new one: make sure the unmount does not
+	 * propagate to the host, then detach it. */
+	else if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		ret = fail(prog, errno, "make old root rslave");
+	else if (umount2(".", MNT_DETACH) < 0)
+		ret = fail(prog, errno, "unmount old root");
+	else if (chdir("/") < 0)
+		ret = fail(prog, errno, "chdir to new root");
+	close(oldroot);
+	if (ret < 0)
+		return ret;
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(prog, errno, "open new root");
+	close(prog->root_fd);
+	prog->root_fd = fd;
+	return 0;
+}
+
+static int write_file(struct program *prog, const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return fail(prog, errno, "open %s", path);
+	size_t len = strlen(data);
+	ssize_t n = write(fd, data, len);
+	int err = errno;
+	close(fd);
+	if (n < 0)
+		return fail(prog, err, "write %s to %s", data, path);
+	if ((size_t)n != len)
+		return fail(prog, EIO, "short write to %s", path);
+	return 0;
+}
+
+/* Hides a path: directories under an empty read-only tmpfs, anything else under a
+ * /dev/null that is checked to be the real character device 1:3. */
+static int op_mask_path(struct program *prog, const struct op *op)
+{
+	const char *p = op->str[0];
+	int fd = open_in_root(prog, p, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fail(prog, -fd, "open masked path %s", p);
+	struct stat st;
+	char path[FD_PATH_LEN], null_path[FD_PATH_LEN];
+	int ret = 0, null_fd = -1;
+	fd_path(path, fd);
+	if (fstat(fd, &st) < 0) {
+		ret = fail(prog, errno, "stat masked path %s", p);
+	} else if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
+			ret = fail(prog, errno, "mask directory %s", p);
+	} else {
+		struct stat ns;
+		null_fd = open_in_root(prog, "/dev/null", O_NOFOLLOW);
+		if (null_fd < 0)
+			ret = fail(prog, -null_fd, "open /dev/null to mask %s", p);
+		else if (fstat(null_fd, &ns) < 0 || !S_ISCHR(ns.st_mode) ||
+			 major(ns.st_rdev) != 1 || minor(ns.st_rdev) != 3)
+			ret = fail(prog, EPERM, "mask %s: /dev/null is not the null device", p);
+		else {
+			fd_path(null_path, null_fd);
+			if (mount(null_path, path, NULL, MS_BIND, NULL) < 0)
+				ret = fail(prog, errno, "mask file %s", p);
+		}
+	}
+	if (null_fd >= 0)
+		close(null_fd);
+	close(fd);
+	return ret;
+}
+
+static int op_readonly_path(struct program *prog, const struct op *op)
+{
+	const char *p = op->str[0];
+	int fd = open_in_root(prog, p, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fail(prog, -fd, "open read-only path %s", p);
+	char path[FD_PATH_LEN];
+	fd_path(path, fd);
+	int ret = 0;
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		ret = fail(prog, errno, "bind read-only path %s", p);
+	} else {
+		/* Reopen: the fd still points below the new bind mount. */
+		close(fd);
+		fd = open_in_root(prog, p, 0);
+		if (fd < 0)
+			return fail(prog, -fd, "reopen read-only path %s", p);
+		ret = remount_fd(prog, fd, p, MS_RDONLY);
+	}
+	close(fd);
+	return ret;
+}
+
+static int op_setgroups(struct program *prog, const struct op *op)
+{
+	gid_t gids[256];
+	size_t n = 0;
+	const char *s = op->str[0];
+	while (*s) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 10);
+		if (end == s || n == sizeof(gids) / sizeof(gids[0]))
+			return fail(prog, EINVAL, "bad additional gid list %s", op->str[0]);
+		gids[n++] = (gid_t)v;
+		s = *end == ',' ? end + 1 : end;
+	}
+	if (setgroups(n, gids) < 0)
+		return fail(prog, errno, "setgroups");
+	return 0;
+}
+
+static int op_setuser(struct program *prog, const struct op *op)
+{
+	uid_t uid = (uid_t)op->hdr.num[0];
+	gid_t gid = (gid_t)op->hdr.num[1];
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return fail(prog, errno, "keep capabilities");
+	if (setresgid(gid, gid, gid) < 0)
+		return fail(prog, errno, "setgid %u", gid);
+	if (setresuid(uid, uid, uid) < 0)
+		return fail(prog, errno, "setuid %u", uid);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return fail(prog, errno, "clear keep capabilities");
+	return 0;
+}
+
+static int op_cap_bounding(struct program *prog, const struct op *op)
+{
+	uint64_t keep = (uint64_t)op->hdr.num[0];
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL) /* past the kernel's last capability */
+				break;
+			return fail(prog, errno, "drop capability %d from the bounding set", cap);
+		}
+	}
+	return 0;
+}
+
+static int op_caps(struct program *prog, const struct op *op)
+{
+	uint64_t eff = (uint64_t)op->hdr.num[0], perm = (uint64_t)op->hdr.num[1];
+	uint64_t inh = (uint64_t)op->hdr.num[2], amb = (uint64_t)op->hdr.num[3];
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2] = {
+		{ .effective = (uint32_t)eff, .permitted = (uint32_t)perm, .inheritable = (uint32_t)inh },
+		{ .effective = (uint32_t)(eff >> 32), .permitted = (uint32_t)(perm >> 32),
+		  .inheritable = (uint32_t)(inh >> 32) },
+	};
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return fail(prog, errno, "capset");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return fail(prog, errno, "clear ambient capabilities");
+	/* As runc: an ambient capability missing from the inheritable or permitted
+	 * set cannot be raised, and that is not an error. */
+	for (int cap = 0; cap < 64; cap++)
+		if (amb & (1ULL << cap))
+			(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+	return 0;
+}
+
+/* The lookup Go's exec.LookPath does, which runc's errors quote. */
+static int op_lookpath(struct program *prog, const struct op *op)
+{
+	const char *name = op->str[0], *path_env = op->str[1];
+	struct stat st;
+	if (strchr(name, '/')) {
+		if (stat(name, &st) < 0)
+			return fail(prog, errno, "exec: \"%s\": stat %s: %s", name, name, strerror(errno));
+		if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111))
+			return fail(prog, EACCES, "exec: \"%s\": permission denied", name);
+		snprintf(prog->exec_path, sizeof(prog->exec_path), "%s", name);
+		return 0;
+	}
+	const char *p = path_env;
+	for (;;) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+		char cand[4096];
+		if (len == 0)
+			snprintf(cand, sizeof(cand), "./%s", name);
+		else
+			snprintf(cand, sizeof(cand), "%.*s/%s", (int)len, p, name);
+		if (stat(cand, &st) == 0 && !S_ISDIR(st.st_mode) && (st.st_mode & 0111)) {
+			snprintf(prog->exec_path, sizeof(prog->exec_path), "%s", cand);
+			return 0;
+		}
+		if (!colon)
+			break;
+		p = colon + 1;
+	}
+	return fail(prog, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+static int op_exec(struct program *prog, const struct op *op)
+{
+	int argc = (int)op->hdr.num[0], envc = (int)op->hdr.num[1];
+	int keep = (int)op->hdr.num[2];
+	char *argv[RP_MAX_STR + 1], *envp[RP_MAX_STR + 1];
+	if (argc < 1 || argc + envc > (int)op->hdr.nstr)
+		return fail(prog, EINVAL, "exec: bad argument counts");
+	for (int i = 0; i < argc; i++)
+		argv[i] = (char *)op->str[i];
+	argv[argc] = NULL;
+	for (int i = 0; i < envc; i++)
+		envp[i] = (char *)op->str[argc + i];
+	envp[envc] = NULL;
+	/* Nothing of the host beyond stdio and the fds the caller asked to pass. */
+	if (syscall(SYS_close_range, 3 + keep, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return fail(prog, errno, "mark fds close-on-exec");
+	execve(prog->exec_path[0] ? prog->exec_path : argv[0], argv, envp);
+	return fail(prog, errno, "exec %s", argv[0]);
+}
+
+static int op_clone(struct program *prog, const struct op *op, int index)
+{
+	/* CLONE_PARENT: the container's init is a child of the CLI, as runc's is.
+	 * clone3 then takes exit_signal 0 and the child inherits ours (SIGCHLD). */
+	struct clone_args args = { .flags = (uint64_t)op->hdr.num[0] | CLONE_PARENT };
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return fail(prog, errno, "clone3 into new namespaces");
+	if (pid > 0) {
+		send_record(prog, REC_PID, index, 0, (int)pid, NULL);
+		return 1;
+	}
+	return 0;
+}
+
+static int op_wait_parent(struct program *prog, const struct op *op, int index)
+{
+	if (op->hdr.num[0])
+		send_record(prog, (int)op->hdr.num[0], index, 0, 0, NULL);
+	struct rp_op msg;
+	ssize_t n;
+	do
+		n = recv(prog->sync_fd, &msg, sizeof(msg), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return fail(prog, errno, "wait for runc");
+	if (n == 0)
+		return fail(prog, EPIPE, "runc went away while the container was set up");
+	if ((size_t)n < sizeof(msg) || msg.op != OP_CONTINUE)
+		return fail(prog, EPROTO, "expected CONTINUE from runc, got op %u", msg.op);
+	return 0;
+}
+
+static int op_wait_fifo(struct program *prog)
+{
+	char path[FD_PATH_LEN];
+	fd_path(path, prog->fifo_fd);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(prog, errno, "open exec fifo");
+	ssize_t n = write(fd, "0", 1);
+	int err = errno;
+	close(fd);
+	close(prog->fifo_fd);
+	prog->fifo_fd = -1;
+	if (n != 1)
+		return fail(prog, err, "write exec fifo");
+	return 0;
+}
+
+/* How many strings each op reads; a shorter op is a protocol error. */
+static const unsigned char min_strings[] = {
+	[OP_SETNS] = 1, [OP_MOUNT] = 4, [OP_REMOUNT] = 1, [OP_MKDIR] = 1, [OP_MKNOD] = 1,
+	[OP_SYMLINK] = 2, [OP_OPEN_ROOT] = 1, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
+	[OP_WRITE_FILE] = 2, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1, [OP_SETGROUPS] = 1,
+	[OP_CHDIR] = 1, [OP_OPEN_FIFO] = 1, [OP_LOOKPATH] = 2, [OP_EXEC] = 1,
+};
+
+int op_dispatch(struct program *prog, const struct op *op, int index)
+{
+	const int64_t *num = op->hdr.num;
+	const char *const *str = op->str;
+	int fd;
+
+	if (op->hdr.op < sizeof(min_strings) && op->hdr.nstr < min_strings[op->hdr.op])
+		return fail(prog, EPROTO, "op %u needs %u strings, got %u", op->hdr.op,
+			    min_strings[op->hdr.op], op->hdr.nstr);
+
+	switch (op->hdr.op) {
+	case OP_SETNS:
+		fd = open(str[0], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return fail(prog, errno, "open namespace %s", str[0]);
+		if (setns(fd, (int)num[0]) < 0) {
+			int err = errno;
+			close(fd);
+			return fail(prog, err, "join namespace %s", str[0]);
+		}
+		close(fd);
+		return 0;
+	case OP_CLONE:
+		return op_clone(prog, op, index);
+	case OP_WAIT_PARENT:
+		return op_wait_parent(prog, op, index);
+	case OP_SETSID:
+		return setsid() < 0 ? fail(prog, errno, "setsid") : 0;
+	case OP_SET_ROOT_IDS:
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			return fail(prog, errno, "become root in the user namespace");
+		return 0;
+	case OP_MOUNT:
+		return op_mount(prog, op);
+	case OP_REMOUNT:
+		return op_remount(prog, op);
+	case OP_MKDIR:
+		fd = mkdir_in_root(prog, str[0], (int)num[0]);
+		if (fd < 0)
+			return fail(prog, -fd, "mkdir %s", str[0]);
+		close(fd);
+		return 0;
+	case OP_MKNOD:
+		return op_mknod(prog, op);
+	case OP_SYMLINK:
+		return op_symlink(prog, op);
+	case OP_OPEN_ROOT:
+		return op_open_root(prog, op);
+	case OP_PIVOT_ROOT:
+		return op_pivot_root(prog);
+	case OP_SETHOSTNAME:
+		return sethostname(str[0], strlen(str[0])) < 0 ? fail(prog, errno, "sethostname") : 0;
+	case OP_SETDOMAINNAME:
+		return setdomainname(str[0], strlen(str[0])) < 0 ? fail(prog, errno, "setdomainname")
+								  : 0;
+	case OP_WRITE_FILE:
+		return write_file(prog, str[0], str[1]);
+	case OP_MASK_PATH:
+		return op_mask_path(prog, op);
+	case OP_READONLY_PATH:
+		return op_readonly_path(prog, op);
+	case OP_SETRLIMIT: {
+		struct rlimit rl = {
+			.rlim_cur = num[1] < 0 ? RLIM_INFINITY : (rlim_t)num[1],
+			.rlim_max = num[2] < 0 ? RLIM_INFINITY : (rlim_t)num[2],
+		};
+		return setrlimit((int)num[0], &rl) < 0 ? fail(prog, errno, "setrlimit %d", (int)num[0])
+							: 0;
+	}
+	case OP_NO_NEW_PRIVS:
+		return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? fail(prog, errno, "set no_new_privs")
+								   : 0;
+	case OP_SETGROUPS:
+		return op_setgroups(prog, op);
+	case OP_SETUSER:
+		return op_setuser(prog, op);
+	case OP_CAPS:
+		return op_caps(prog, op);
+	case OP_CAP_BOUNDING:
+		return op_cap_bounding(prog, op);
+	case OP_CHDIR:
+		return chdir(str[0]) < 0 ? fail(prog, errno, "chdir to cwd (\"%s\") set in config.json",
+						str[0])
+					 : 0;
+	case OP_UMASK:
+		umask((mode_t)num[0]);
+		return 0;
+	case OP_OPEN_FIFO:
+		prog->fifo_fd = open(str[0], O_PATH | O_CLOEXEC);
+		return prog->fifo_fd < 0 ? fail(prog, errno, "open exec fifo %s", str[0]) : 0;
+	case OP_LOOKPATH:
+		return op_lookpath(prog, op);
+	case OP_READY:
+		send_record(prog, REC_READY, index, 0, getpid(), NULL);
+		close(prog->sync_fd);
+		prog->sync_fd = -1;
+		return 0;
+	case OP_WAIT_FIFO:
+		return op_wait_fifo(prog);
+	case OP_EXEC:
+		return op_exec(prog, op);
+	default:
+		return fail(prog, EPROTO, "unknown op %u", op->hdr.op);
+	}
+}

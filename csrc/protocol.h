@@ -1,0 +1,108 @@
+/*
+ * The wire protocol between the runc CLI (TypeScript) and the init stub (C).
+ * core/init/protocol.ts mirrors every number in this file; change both together.
+ *
+ *   CLI (Deno)                         stub S                      container init C
+ *   ----------                         ------                      ----------------
+ *   socketpair(SEQPACKET)
+ *   spawn S with argv[1] = child fd -->
+ *   OP message x N, OP_END  ---------> read whole program
+ *                                      run ops up to OP_CLONE
+ *                                      (setns into joined namespaces)
+ *                                      clone3(CLONE_PARENT|NEW*) ----> (child of the CLI)
+ *                      <-------------- REC_PID {pid = C}
+ *                                      exit(0)
+ *   (user namespace: write uid_map,
+ *    gid_map of C, then)
+ *   OP_CONTINUE  --------------------------------------------------> OP_WAIT_PARENT returns
+ *                                                                    mounts, devices, pivot_root,
+ *                                                                    hostname, rlimits, user,
+ *                                                                    capabilities, chdir
+ *                      <-------------------------------------------- REC_READY
+ *   (create: exit; run: open fifo)                                   OP_WAIT_FIFO blocks in
+ *                                                                    open(exec.fifo, O_WRONLY)
+ *   runc start: read exec.fifo ------------------------------------> writes one byte, execve()
+ *
+ * A failing op sends REC_ERROR {index of the op, errno, message} and the process
+ * that ran it exits 1; the CLI names the op in its error.
+ *
+ * Messages from the CLI are `struct rp_op` followed by `nstr` NUL-terminated
+ * strings, one op per SOCK_SEQPACKET message. Messages to the CLI are fixed-size
+ * `struct rp_record`.
+ */
+#ifndef RUNC_PROTOCOL_H
+#define RUNC_PROTOCOL_H
+
+#include <stdint.h>
+
+#define RP_MAX_MSG 65536
+#define RP_MAX_OPS 4096
+#define RP_MAX_STR 64
+
+enum rp_opcode {
+	OP_END = 0,           /* end of program */
+	OP_SETNS = 1,         /* S: str0 path, num0 nstype */
+	OP_CLONE = 2,         /* S: num0 clone flags; the rest runs in C */
+	OP_WAIT_PARENT = 3,   /* C: send record num0 (0: none), wait for OP_CONTINUE */
+	OP_CONTINUE = 4,      /* CLI -> C after OP_WAIT_PARENT */
+	OP_SETSID = 5,        /* C: setsid() */
+	OP_MOUNT = 6,         /* str0 source, str1 target, str2 fstype, str3 data;
+	                         num0 flags, num1 target kind (RP_TARGET_*), num2 mkdir mode */
+	OP_REMOUNT = 7,       /* str0 target (in root), num0 flags added to the current ones */
+	OP_MKDIR = 8,         /* str0 path in root, num0 mode: mkdir -p */
+	OP_MKNOD = 9,         /* str0 path in root, num0 mode with type, num1 dev, num2 uid, num3 gid */
+	OP_SYMLINK = 10,      /* str0 target, str1 link path in root; num0 1: replace what is there */
+	OP_OPEN_ROOT = 11,    /* str0 rootfs host path: open it as the root of later in-root ops */
+	OP_PIVOT_ROOT = 12,   /* pivot_root into the open root, detach the old root */
+	OP_SETHOSTNAME = 13,  /* str0 */
+	OP_SETDOMAINNAME = 14,/* str0 */
+	OP_WRITE_FILE = 15,   /* str0 absolute path, str1 data */
+	OP_MASK_PATH = 16,    /* str0 path in root */
+	OP_READONLY_PATH = 17,/* str0 path in root */
+	OP_SETRLIMIT = 18,    /* num0 resource, num1 soft, num2 hard (-1 = infinity) */
+	OP_NO_NEW_PRIVS = 19, /* prctl(PR_SET_NO_NEW_PRIVS) */
+	OP_SETGROUPS = 20,    /* str0 comma-separated gids (may be empty) */
+	OP_SETUSER = 21,      /* num0 uid, num1 gid; keeps capabilities across the switch */
+	OP_CAPS = 22,         /* num0 effective, num1 permitted, num2 inheritable, num3 ambient */
+	OP_CAP_BOUNDING = 23, /* num0 bounding set: drop every capability not in it */
+	OP_CHDIR = 24,        /* str0 */
+	OP_OPEN_FIFO = 25,    /* str0 host path of exec.fifo: keep an O_PATH fd */
+	OP_LOOKPATH = 26,     /* str0 argv[0], str1 PATH value: resolve the program to run */
+	OP_READY = 27,        /* send REC_READY and close the sync socket */
+	OP_WAIT_FIFO = 28,    /* open the fifo for writing (blocks until start), write a byte */
+	OP_EXEC = 29,         /* num0 argc, num1 envc, num2 fds kept above stdio; strs argv then env */
+	OP_SET_ROOT_IDS = 30, /* setresuid/setresgid(0) inside a new user namespace */
+	OP_UMASK = 31,        /* num0 */
+};
+
+/* How OP_MOUNT finds its target. */
+enum rp_target_kind {
+	RP_TARGET_HOST = 0,      /* an absolute host path, used as is (rootfs itself, "/") */
+	RP_TARGET_DIR = 1,       /* inside the root: created as a directory when missing */
+	RP_TARGET_FILE = 2,      /* inside the root: created as an empty file when missing */
+	RP_TARGET_EXISTING = 3,  /* inside the root: must exist */
+};
+
+enum rp_tag {
+	REC_PID = 1,     /* pid: the container init's pid in the CLI's pid namespace */
+	REC_READY = 2,   /* the container is set up and waits on the exec fifo */
+	REC_ERROR = 3,   /* index: failing op, err: errno, msg: what failed */
+	REC_WARN = 4,    /* msg */
+	REC_DEBUG = 5,   /* msg */
+};
+
+struct rp_op {
+	uint32_t op;
+	uint32_t nstr;
+	int64_t num[4];
+};
+
+struct rp_record {
+	uint32_t tag;
+	int32_t index;
+	int32_t err;
+	int32_t pid;
+	char msg[496];
+};
+
+#endif

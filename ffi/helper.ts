@@ -1,0 +1,75 @@
+/**
+ * The C helpers, loaded from sealed memfds: libruncffi (Deno.dlopen) and the
+ * init stub (executed as /proc/self/fd/N). Both come from the bundle
+ * (ffi/_blobs.gen.ts, made by the build), never from a file a container could
+ * reach.
+ *
+ * @module
+ */
+import { FFI_HELPER, INIT_STUB } from "./_blobs.gen.ts";
+import { sealedMemfd, SyscallError } from "./libc.ts";
+import type { Sys } from "../core/container/sys.ts";
+
+const SYMBOLS = {
+  rh_socketpair: { parameters: ["buffer"], result: "i32" },
+  rh_send: { parameters: ["i32", "buffer", "usize"], result: "i64" },
+  rh_recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i64", nonblocking: true },
+  rh_waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32", nonblocking: true },
+  rh_close: { parameters: ["i32"], result: "i32" },
+  rh_probe: { parameters: [], result: "i32" },
+  rh_set_subreaper: { parameters: ["i32"], result: "i32" },
+  rh_mkfifo: { parameters: ["buffer", "i32"], result: "i32" },
+} as const;
+
+let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
+let stubFd: number | undefined;
+
+function helper() {
+  if (!lib) {
+    const fd = sealedMemfd("runc-ffi", Uint8Array.fromBase64(FFI_HELPER));
+    lib = Deno.dlopen(`/proc/self/fd/${fd}`, SYMBOLS);
+  }
+  return lib.symbols;
+}
+
+function check(call: string, r: number | bigint): number {
+  const n = Number(r);
+  if (n < 0) throw new SyscallError(call, -n);
+  return n;
+}
+
+/** The syscall surface core/ uses, backed by libruncffi. */
+export const ffiSys: Sys = {
+  initStubPath(): string {
+    stubFd ??= sealedMemfd("runc-init", Uint8Array.fromBase64(INIT_STUB));
+    return `/proc/self/fd/${stubFd}`;
+  },
+  socketpair(): [number, number] {
+    const fds = new Int32Array(2);
+    check("socketpair", helper().rh_socketpair(fds));
+    return [fds[0]!, fds[1]!];
+  },
+  send(fd: number, bytes: Uint8Array<ArrayBuffer>): void {
+    check("send", helper().rh_send(fd, bytes, BigInt(bytes.length)));
+  },
+  async recv(fd: number, buf: Uint8Array<ArrayBuffer>, timeoutMs: number): Promise<number> {
+    return check("recv", await helper().rh_recv(fd, buf, BigInt(buf.length), timeoutMs));
+  },
+  async waitpid(pid: number, flags = 0): Promise<{ pid: number; status: number }> {
+    const st = new Int32Array(1);
+    const r = check("waitpid", await helper().rh_waitpid(pid, st, flags));
+    return { pid: r, status: st[0]! };
+  },
+  close(fd: number): void {
+    check("close", helper().rh_close(fd));
+  },
+  probe(): number {
+    return helper().rh_probe();
+  },
+  mkfifo(path: string, mode: number): void {
+    check(`mkfifo ${path}`, helper().rh_mkfifo(new TextEncoder().encode(`${path}\0`), mode));
+  },
+  setSubreaper(on: boolean): void {
+    check("prctl(PR_SET_CHILD_SUBREAPER)", helper().rh_set_subreaper(on ? 1 : 0));
+  },
+};

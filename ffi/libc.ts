@@ -1,0 +1,82 @@
+/**
+ * The libc calls the CLI needs before the helper library is loaded: making a
+ * sealed memfd to load the helper and the init stub from.
+ *
+ * @module
+ */
+
+import { errnoText } from "../core/container/errno.ts";
+
+const MFD_CLOEXEC = 1;
+const MFD_ALLOW_SEALING = 2;
+const F_ADD_SEALS = 1033;
+const F_SEAL_SEAL = 1;
+const F_SEAL_SHRINK = 2;
+const F_SEAL_GROW = 4;
+const F_SEAL_WRITE = 8;
+
+let lib: ReturnType<typeof open> | undefined;
+
+function open() {
+  return Deno.dlopen("libc.so.6", {
+    memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+    write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+    fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+    close: { parameters: ["i32"], result: "i32" },
+    __errno_location: { parameters: [], result: "pointer" },
+  });
+}
+
+function libc() {
+  return lib ??= open();
+}
+
+/** The errno of the last failed libc call on this thread. */
+export function errno(): number {
+  const p = libc().symbols.__errno_location();
+  return p ? new Deno.UnsafePointerView(p).getInt32() : 0;
+}
+
+/** An error carrying the errno name, e.g. `memfd_create: EPERM (errno 1)`. */
+export class SyscallError extends Error {
+  /**
+   * @param call the syscall that failed
+   * @param code the positive errno
+   */
+  constructor(readonly call: string, readonly code: number) {
+    super(`${call}: ${errnoText(code)}`);
+    this.name = "SyscallError";
+  }
+}
+
+/**
+ * Copies bytes into a new sealed memfd and returns its fd (close-on-exec). The
+ * content cannot change afterwards, so a process that reaches the file through
+ * /proc/PID/exe or /proc/PID/fd cannot alter it.
+ *
+ * @param name shown in /proc/PID/fd links, e.g. `runc-init`
+ * @param bytes the content
+ * @returns the fd
+ */
+export function sealedMemfd(name: string, bytes: Uint8Array<ArrayBuffer>): number {
+  const { symbols: c } = libc();
+  const fd = c.memfd_create(new TextEncoder().encode(`${name}\0`), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) throw new SyscallError("memfd_create", errno());
+  let off = 0;
+  while (off < bytes.length) {
+    const n = Number(c.write(fd, bytes.subarray(off), BigInt(bytes.length - off)));
+    if (n <= 0) {
+      const e = errno();
+      c.close(fd);
+      throw new SyscallError("write memfd", e);
+    }
+    off += n;
+  }
+  const seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+  if (c.fcntl(fd, F_ADD_SEALS, seals) < 0) {
+    const e = errno();
+    c.close(fd);
+    throw new SyscallError("seal memfd", e);
+  }
+  return fd;
+}
