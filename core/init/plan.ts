@@ -112,7 +112,9 @@ export function planInit(input: PlanInput): Plan {
   if (spec.hostname) ops.push({ op: Opcode.SETHOSTNAME, str: [spec.hostname] });
   if (spec.domainname) ops.push({ op: Opcode.SETDOMAINNAME, str: [spec.domainname] });
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
-    ops.push({ op: Opcode.WRITE_FILE, str: [`/proc/sys/${key.replaceAll(".", "/")}`, value] });
+    // sysctl(8): a name with a slash is a path already (dots in it are literal).
+    const path = key.includes("/") ? key : key.replaceAll(".", "/");
+    ops.push({ op: Opcode.WRITE_FILE, str: [`/proc/sys/${path}`, value] });
   }
   if (hasMountNs) {
     for (const p of spec.linux?.readonlyPaths ?? []) {

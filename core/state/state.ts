@@ -172,11 +172,21 @@ export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T>
   }
 }
 
-/** Now as RFC 3339 with nanoseconds, as Go's time.RFC3339Nano prints it. */
-export function rfc3339Nano(ms = performance.timeOrigin + performance.now()): string {
-  const whole = Math.floor(ms);
-  const iso = new Date(whole).toISOString(); // 2026-11-28T00:21:24.123Z
-  const nanos = Math.round((ms - whole) * 1e6) + (whole % 1000) * 1e6;
-  const frac = String(nanos).padStart(9, "0").replace(/0+$/, "");
+/** Nanoseconds since the epoch, as precise as the clock Deno exposes. */
+export function nowNanos(): bigint {
+  return BigInt(Math.round(performance.timeOrigin * 1000)) * 1000n +
+    BigInt(Math.round(performance.now() * 1e6));
+}
+
+/**
+ * A time as RFC 3339 with nanoseconds in UTC, as Go's time.RFC3339Nano prints
+ * it (trailing zeros of the fraction dropped).
+ *
+ * @param ns nanoseconds since the epoch; default now
+ * @returns e.g. `2026-11-28T00:21:24.586196961Z`
+ */
+export function rfc3339Nano(ns: bigint = nowNanos()): string {
+  const iso = new Date(Number(ns / 1_000_000n)).toISOString();
+  const frac = String(ns % 1_000_000_000n).padStart(9, "0").replace(/0+$/, "");
   return `${iso.slice(0, 19)}${frac ? `.${frac}` : ""}Z`;
 }

@@ -1,0 +1,231 @@
+import { defaultSpec } from "../../core/spec/template.ts";
+import type { Spec } from "../../core/spec/types.ts";
+import { CLONE_FLAGS, makedev, planInit, type PlanInput } from "../../core/init/plan.ts";
+import { type Op, Opcode, Target } from "../../core/init/protocol.ts";
+import { MS } from "../../core/mounts/options.ts";
+import { assert, assertEquals, assertThrows } from "./_assert.ts";
+
+function input(spec: Spec, over: Partial<PlanInput> = {}): PlanInput {
+  return {
+    spec,
+    rootfs: "/b/rootfs",
+    bundle: "/b",
+    fifoPath: "/run/runc/c/exec.fifo",
+    extraFds: 0,
+    noPivot: false,
+    hostHasKcore: true,
+    sourceKind: () => "dir",
+    ...over,
+  };
+}
+
+function base(): Spec {
+  const s = defaultSpec({ rootless: false });
+  s.process!.terminal = false;
+  s.process!.args = ["sleep", "1"];
+  return s;
+}
+
+const names = Object.fromEntries(Object.entries(Opcode).map(([k, v]) => [v, k]));
+const kinds = (ops: Op[]) => ops.map((o) => names[o.op]);
+
+Deno.test("runc spec's config becomes clone, rootfs, identity, fifo, exec in runc's order", () => {
+  const { ops, newUserns } = planInit(input(base()));
+  assertEquals(newUserns, false);
+  const k = kinds(ops);
+  assertEquals(k[0], "CLONE");
+  const order = [
+    "CLONE",
+    "SETSID",
+    "OPEN_FIFO",
+    "OPEN_ROOT",
+    "PIVOT_ROOT",
+    "SETHOSTNAME",
+    "READONLY_PATH",
+    "MASK_PATH",
+    "SETRLIMIT",
+    "NO_NEW_PRIVS",
+    "CAP_BOUNDING",
+    "SETUSER",
+    "CHDIR",
+    "CAPS",
+    "LOOKPATH",
+    "READY",
+    "WAIT_FIFO",
+    "EXEC",
+  ];
+  let last = -1;
+  for (const step of order) {
+    const i = k.indexOf(step, last + 1);
+    assert(i > last, `${step} after index ${last} in ${k.join(",")}`);
+    last = i;
+  }
+  assertEquals(k.at(-1), "EXEC");
+});
+
+Deno.test("the clone op carries exactly the new namespaces; paths are joined first, user first", () => {
+  const s = base();
+  s.linux!.namespaces = [
+    { type: "pid" },
+    { type: "network", path: "/proc/1/ns/net" },
+    { type: "mount" },
+    { type: "user", path: "/proc/1/ns/user" },
+  ];
+  const { ops } = planInit(input(s));
+  assertEquals(ops[0], { op: Opcode.SETNS, str: ["/proc/1/ns/user", "/proc/1/ns/net"] });
+  assertEquals(ops[1], { op: Opcode.CLONE, num: [CLONE_FLAGS.pid! | CLONE_FLAGS.mount!] });
+});
+
+Deno.test("a new user namespace makes the init wait for its id maps", () => {
+  const s = base();
+  s.linux!.namespaces!.push({ type: "user" });
+  const { ops, newUserns } = planInit(input(s));
+  assert(newUserns);
+  assertEquals(kinds(ops).slice(1, 3), ["WAIT_PARENT", "SET_ROOT_IDS"]);
+  // No mknod inside a user namespace: device nodes are bind-mounted from the host.
+  assert(!ops.some((o) => o.op === Opcode.MKNOD));
+  assert(
+    ops.some((o) =>
+      o.op === Opcode.MOUNT && o.str?.[0] === "/dev/null" && o.num?.[1] === Target.FILE
+    ),
+  );
+});
+
+Deno.test("mounts: data goes to the filesystem, flags to mount(2), bind flags to a remount", () => {
+  const s = base();
+  s.mounts = [
+    {
+      destination: "/dev/pts",
+      type: "devpts",
+      source: "devpts",
+      options: ["nosuid", "newinstance", "gid=5"],
+    },
+    {
+      destination: "/data",
+      type: "bind",
+      source: "data",
+      options: ["rbind", "ro", "nosuid", "rprivate"],
+    },
+  ];
+  const { ops } = planInit(input(s));
+  const mounts = ops.filter((o) => o.op === Opcode.MOUNT || o.op === Opcode.REMOUNT);
+  assertEquals(mounts[0]!.num, [MS.SLAVE | MS.REC, Target.HOST]);
+  assertEquals(mounts[1], {
+    op: Opcode.MOUNT,
+    str: ["/b/rootfs", "/b/rootfs", "", ""],
+    num: [MS.BIND | MS.REC, Target.HOST],
+  });
+  assertEquals(mounts[2], {
+    op: Opcode.MOUNT,
+    str: ["devpts", "/dev/pts", "devpts", "newinstance,gid=5"],
+    num: [MS.NOSUID, Target.DIR, 0o755],
+  });
+  assertEquals(mounts[3], {
+    op: Opcode.MOUNT,
+    str: ["/b/data", "/data", "", ""],
+    num: [MS.BIND | MS.REC, Target.DIR, 0o755],
+  });
+  assertEquals(mounts[4], { op: Opcode.REMOUNT, str: ["/data"], num: [MS.RDONLY | MS.NOSUID] });
+  assertEquals(mounts[5], {
+    op: Opcode.MOUNT,
+    str: ["", "/data", "", ""],
+    num: [MS.PRIVATE | MS.REC, Target.EXISTING],
+  });
+});
+
+Deno.test("a file bind source gets a file destination; a missing one is refused", () => {
+  const s = base();
+  s.mounts = [{ destination: "/etc/hosts", type: "bind", source: "/etc/hosts", options: ["bind"] }];
+  const { ops } = planInit(input(s, { sourceKind: () => "file" }));
+  assert(
+    ops.some((o) =>
+      o.op === Opcode.MOUNT && o.str?.[1] === "/etc/hosts" && o.num?.[1] === Target.FILE
+    ),
+  );
+  assertThrows(() => planInit(input(s, { sourceKind: () => "missing" })), "does not exist");
+});
+
+Deno.test("default devices are created unless the spec lists its own; /dev/ptmx points into pts", () => {
+  const s = base();
+  s.linux!.devices = [{
+    path: "/dev/null",
+    type: "c",
+    major: 1,
+    minor: 3,
+    fileMode: 0o600,
+    uid: 5,
+    gid: 6,
+  }];
+  const { ops } = planInit(input(s));
+  const nodes = ops.filter((o) => o.op === Opcode.MKNOD);
+  assertEquals(nodes.filter((o) => o.str?.[0] === "/dev/null").length, 1);
+  assertEquals(nodes.find((o) => o.str?.[0] === "/dev/null")!.num, [0o020600, makedev(1, 3), 5, 6]);
+  assertEquals(nodes.length, 6);
+  assert(
+    ops.some((o) => o.op === Opcode.SYMLINK && o.str?.[1] === "/dev/ptmx" && o.num?.[0] === 1),
+  );
+  const noKcore = planInit(input(s, { hostHasKcore: false })).ops;
+  assert(!noKcore.some((o) => o.op === Opcode.SYMLINK && o.str?.[1] === "/dev/core"));
+});
+
+Deno.test("makedev encodes large majors and minors as glibc does", () => {
+  assertEquals(makedev(1, 3), 0x103n);
+  assertEquals(makedev(259, 65536), 0x10010300n);
+  assertEquals(makedev(4096, 1), 1n << 44n | 1n);
+});
+
+Deno.test("identity: groups, uid/gid, capability masks, rlimit infinity, umask", () => {
+  const s = base();
+  s.process!.user = { uid: 1000, gid: 1001, additionalGids: [5, 6], umask: 0o22 };
+  s.process!.capabilities = {
+    bounding: ["CAP_KILL"],
+    effective: ["CAP_CHOWN"],
+    ambient: ["CAP_KILL"],
+  };
+  s.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 10, hard: 2n ** 64n - 1n }];
+  const { ops } = planInit(input(s));
+  const find = (c: number) => ops.find((o) => o.op === c)!;
+  assertEquals(find(Opcode.SETGROUPS).str, ["5,6"]);
+  assertEquals(find(Opcode.SETUSER).num, [1000, 1001]);
+  assertEquals(find(Opcode.CAP_BOUNDING).num, [1n << 5n]);
+  assertEquals(find(Opcode.CAPS).num, [1n, 0n, 0n, 1n << 5n]);
+  assertEquals(find(Opcode.SETRLIMIT).num, [7, 10n, -1n]);
+  assertEquals(find(Opcode.UMASK).num, [0o22]);
+});
+
+Deno.test("exec gets argv, env, PATH for the lookup and the number of fds to keep", () => {
+  const s = base();
+  s.process!.env = ["A=1", "PATH=/bin:/sbin"];
+  const { ops } = planInit(input(s, { extraFds: 3 }));
+  assertEquals(ops.find((o) => o.op === Opcode.LOOKPATH)!.str, ["sleep", "/bin:/sbin"]);
+  assertEquals(ops.at(-1), {
+    op: Opcode.EXEC,
+    num: [2, 2, 3],
+    str: ["sleep", "1", "A=1", "PATH=/bin:/sbin"],
+  });
+});
+
+Deno.test("sysctl names with dots and with slashes become /proc/sys paths", () => {
+  const s = base();
+  s.linux!.sysctl = { "net.ipv4.ip_forward": "1", "net/ipv4/conf/eth0.100/forwarding": "0" };
+  const writes = planInit(input(s)).ops.filter((o) => o.op === Opcode.WRITE_FILE).map((o) => o.str);
+  assertEquals(writes, [
+    ["/proc/sys/net/ipv4/ip_forward", "1"],
+    ["/proc/sys/net/ipv4/conf/eth0.100/forwarding", "0"],
+  ]);
+});
+
+Deno.test("no mount namespace: no rootfs ops at all", () => {
+  const s = base();
+  s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== "mount");
+  const k = kinds(planInit(input(s)).ops);
+  for (const op of ["MOUNT", "PIVOT_ROOT", "MASK_PATH", "MKNOD"]) assert(!k.includes(op), op);
+});
+
+Deno.test("root.readonly remounts / read-only after pivot_root", () => {
+  const k = planInit(input(base())).ops;
+  const pivot = k.findIndex((o) => o.op === Opcode.PIVOT_ROOT);
+  const ro = k.findIndex((o) => o.op === Opcode.REMOUNT && o.str?.[0] === "/");
+  assert(pivot >= 0 && ro > pivot);
+  assertEquals(k[ro]!.num, [MS.RDONLY]);
+});

@@ -1,0 +1,24 @@
+import { MS, parseMountOptions } from "../../core/mounts/options.ts";
+import { assertEquals } from "./_assert.ts";
+
+Deno.test("flags, data and propagation are told apart", () => {
+  const p = parseMountOptions(["nosuid", "noexec", "newinstance", "ptmxmode=0666", "rslave"]);
+  assertEquals(p.flags, MS.NOSUID | MS.NOEXEC);
+  assertEquals(p.data, "newinstance,ptmxmode=0666");
+  assertEquals(p.propagation, [MS.SLAVE | MS.REC]);
+  assertEquals(p.recursive, []);
+});
+
+Deno.test("later options clear earlier ones as in runc", () => {
+  assertEquals(parseMountOptions(["ro", "rw"]).flags, 0);
+  assertEquals(parseMountOptions(["nosuid", "suid", "nodev"]).flags, MS.NODEV);
+  assertEquals(parseMountOptions(["rbind"]).flags, MS.BIND | MS.REC);
+});
+
+Deno.test("recursive attributes are kept apart", () => {
+  assertEquals(parseMountOptions(["rro", "rnosuid"]).recursive, ["rro", "rnosuid"]);
+});
+
+Deno.test("no options means no flags", () => {
+  assertEquals(parseMountOptions(), { flags: 0, propagation: [], recursive: [], data: "" });
+});
