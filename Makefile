@@ -27,7 +27,7 @@ endif
 
 SOURCES := $(shell find mod.ts cli core ffi -name '*.ts' ! -name '*_test.ts' ! -name '_blobs.gen.ts' 2>/dev/null)
 
-.PHONY: all build tools csrc lint fmt test test-unit test-integration release clean bench
+.PHONY: all build tools csrc lint fmt test test-unit test-integration release clean deps demo
 
 all: build
 
@@ -50,11 +50,7 @@ build/csrc/%/libruncffi.so: $(HELPER_SRC) csrc/ffi_helper.h
 	mkdir -p $(dir $@)
 	$(call cc_for,$*) $(CFLAGS_COMMON) -shared -fPIC -s -o $@ $(HELPER_SRC)
 
-build/csrc/%/testprog: csrc/testprog.c
-	mkdir -p $(dir $@)
-	$(call cc_for,$*) $(CFLAGS_COMMON) -static -s -o $@ csrc/testprog.c
-
-csrc: $(foreach a,$(ARCHES),build/csrc/$(a)/runc-init build/csrc/$(a)/libruncffi.so) build/csrc/$(HOST_ARCH)/testprog
+csrc: $(foreach a,$(ARCHES),build/csrc/$(a)/runc-init build/csrc/$(a)/libruncffi.so)
 
 ffi/_blobs.gen.ts: build/csrc/$(HOST_ARCH)/runc-init build/csrc/$(HOST_ARCH)/libruncffi.so ffi/embed_gen.ts $(DENO)
 	$(DENO) run --allow-read --allow-write ffi/embed_gen.ts $(HOST_ARCH) $@
@@ -71,10 +67,39 @@ build/runc: $(SOURCES) ffi/_blobs.gen.ts $(DENO)
 	chmod 0755 $@.tmp
 	mv $@.tmp $@
 
-# --- deno compile for each release architecture; needs Deno's runtime stub from
-# the network.
+# --- deno compile for each release architecture, with that architecture's
+# helpers embedded. Needs Deno's runtime for the target from the network.
+RELEASE_TARGET_x86_64 := x86_64-unknown-linux-gnu
+RELEASE_TARGET_aarch64 := aarch64-unknown-linux-gnu
 release: $(DENO) csrc
-	./tests/release.sh "$(DENO)" "$(ARCHES)"
+	mkdir -p build/release
+	set -e; for a in x86_64 aarch64; do \
+	  test -f build/csrc/$$a/runc-init || { echo "make release: no $$a helpers (install gcc-aarch64-linux-gnu)"; exit 1; }; \
+	  $(DENO) run --allow-read --allow-write ffi/embed_gen.ts $$a ffi/_blobs.gen.ts; \
+	  t=$$(case $$a in x86_64) echo $(RELEASE_TARGET_x86_64);; aarch64) echo $(RELEASE_TARGET_aarch64);; esac); \
+	  if ! $(DENO) compile --quiet -A --no-check --target $$t -o build/release/runc-$$a cli/main.ts >build/release/compile-$$a.log 2>&1; then \
+	    $(DENO) run --allow-read --allow-write ffi/embed_gen.ts $(HOST_ARCH) ffi/_blobs.gen.ts; \
+	    echo "make release: deno compile could not get Deno's runtime for $$t (it needs network access; see build/release/compile-$$a.log)"; \
+	    exit 1; \
+	  fi; \
+	done; \
+	$(DENO) run --allow-read --allow-write ffi/embed_gen.ts $(HOST_ARCH) ffi/_blobs.gen.ts; \
+	cd build/release && sha256sum runc-x86_64 runc-aarch64 > SHA256SUMS && cat SHA256SUMS
+
+# --- What a fresh Debian machine needs (as root).
+DEBIAN_PACKAGES := make gcc libc6-dev nodejs npm busybox-static libseccomp2 procps
+deps:
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEBIAN_PACKAGES)
+	-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gcc-aarch64-linux-gnu libc6-dev-arm64-cross runc
+
+# --- Build, then run a busybox container from a bundle made here.
+demo: build
+	rm -rf build/demo && mkdir -p build/demo/rootfs/bin build/demo/rootfs/proc build/demo/rootfs/dev build/demo/rootfs/sys
+	cp /bin/busybox build/demo/rootfs/bin/busybox
+	cd build/demo/rootfs/bin && for a in $$(./busybox --list); do [ "$$a" = busybox ] || ln -s busybox $$a; done
+	cd build/demo && ../runc spec && sed -i 's/"terminal": true/"terminal": false/; s/^\t\t\t"sh"$$/\t\t\t"sh", "-c", "echo Hello from $$(hostname), pid $$$$; id"/' config.json
+	cd build/demo && ../runc --root $(CURDIR)/build/demo-state run demo
 
 lint: $(DENO) ffi/_blobs.gen.ts
 	$(DENO) fmt --check

@@ -27,8 +27,8 @@ export interface StateDocument {
   bundle: string;
   rootfs: string;
   created: string;
-  owner: string;
   annotations?: Record<string, string>;
+  owner: string;
 }
 
 /** The runtime-spec version runc 1.1 reports. */
@@ -47,7 +47,9 @@ export async function stateDocument(root: string, id: string): Promise<StateDocu
 
 function toDocument(root: string, st: ContainerState): StateDocument {
   const status = containerStatus(root, st);
-  const doc: StateDocument = {
+  // Key order is runc's (its containerState struct): annotations before owner.
+  const annotations = st.config.annotations;
+  return {
     ociVersion: OCI_VERSION,
     id: st.id,
     pid: status === "stopped" ? 0 : st.initPid,
@@ -55,11 +57,9 @@ function toDocument(root: string, st: ContainerState): StateDocument {
     bundle: st.bundle,
     rootfs: st.rootfs,
     created: st.created,
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
     owner: st.owner,
   };
-  const annotations = st.config.annotations;
-  if (annotations && Object.keys(annotations).length > 0) doc.annotations = annotations;
-  return doc;
 }
 
 /**
@@ -71,12 +71,26 @@ export async function listContainers(root: string): Promise<StateDocument[]> {
   const docs: StateDocument[] = [];
   for (const id of await listIds(root)) {
     try {
-      docs.push(await stateDocument(root, id));
+      const doc = await stateDocument(root, id);
+      // runc's list (not state) names the owner of the state directory.
+      doc.owner = userName(Deno.statSync(stateDir(root, id)).uid ?? 0);
+      docs.push(doc);
     } catch {
       // A directory without a readable state (being created or deleted) is skipped, as in runc.
     }
   }
   return docs;
+}
+
+/** The name of a uid in the host's /etc/passwd, or `#UID` as runc prints an unknown one. */
+function userName(uid: number): string {
+  try {
+    for (const line of Deno.readTextFileSync("/etc/passwd").split("\n")) {
+      const f = line.split(":");
+      if (f[2] === String(uid) && f[0]) return f[0];
+    }
+  } catch { /* no passwd */ }
+  return `#${uid}`;
 }
 
 /**

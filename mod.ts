@@ -1,0 +1,56 @@
+/**
+ * The runtime as a library, for Deno programs that embed it instead of calling
+ * the `runc` executable. Every function takes the state root (runc's `--root`)
+ * and a container id, as the commands do.
+ *
+ * @example
+ * ```ts
+ * import { createContainer, startContainer, stateDocument, deleteContainer } from "./mod.ts";
+ *
+ * const root = "/run/runc";
+ * await createContainer({ root, id: "demo", bundle: "/mycontainer" });
+ * await startContainer(root, "demo");
+ * console.log((await stateDocument(root, "demo")).status); // "running"
+ * await deleteContainer(root, "demo", true);
+ * ```
+ *
+ * @module
+ */
+import {
+  createContainer as create,
+  type Created,
+  type CreateOptions,
+} from "./core/container/create.ts";
+import { ffiSys } from "./ffi/helper.ts";
+
+export {
+  deleteContainer,
+  killContainer,
+  listContainers,
+  startContainer,
+  type StateDocument,
+  stateDocument,
+} from "./core/container/lifecycle.ts";
+export { type ContainerState, readState as loadContainer } from "./core/state/state.ts";
+export { defaultSpec } from "./core/spec/template.ts";
+export type { Spec } from "./core/spec/types.ts";
+export type { Created, CreateOptions };
+
+/**
+ * Creates a container from a bundle and leaves it in `created`, its init
+ * waiting for {@linkcode startContainer}.
+ *
+ * @param opts the root, id and bundle; the other create options default as in `runc create`
+ * @returns the recorded state
+ */
+export function createContainer(
+  opts: Pick<CreateOptions, "root" | "id" | "bundle"> & Partial<CreateOptions>,
+): Promise<Created> {
+  return create(ffiSys, {
+    noPivot: false,
+    noNewKeyring: false,
+    preserveFds: 0,
+    foreground: false,
+    ...opts,
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * Helpers for the integration tests: a busybox bundle made from Debian's
+ * busybox-static, the built runc run with a private --root, and cleanup of
+ * every container a test made, also when the test fails.
+ *
+ * @module
+ */
+
+import type { Spec } from "../../core/spec/types.ts";
+
+/** The executable under test. */
+export const RUNC = new URL("../../build/runc", import.meta.url).pathname;
+/** Debian's busybox-static. */
+export const BUSYBOX = "/bin/busybox";
+
+/** Why a root-only test cannot run here, or undefined when it can. */
+export function needsRoot(): string | undefined {
+  if (Deno.uid() !== 0) return "needs root (namespaces, mounts)";
+  try {
+    Deno.statSync(BUSYBOX);
+  } catch {
+    return `needs ${BUSYBOX} (apt-get install busybox-static)`;
+  }
+  try {
+    Deno.statSync(RUNC);
+  } catch {
+    return "needs build/runc (make build)";
+  }
+  return undefined;
+}
+
+/** The output of one runc call. */
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A scratch area: a bundle dir, a --root dir, removed by `dispose`. */
+export class Sandbox {
+  readonly dir: string;
+  readonly root: string;
+  readonly bundle: string;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.root = `${dir}/state`;
+    this.bundle = `${dir}/bundle`;
+  }
+
+  /**
+   * Makes a sandbox with a busybox bundle whose config.json comes from
+   * `runc spec` with terminal off, changed by `edit`.
+   */
+  static async create(edit: (spec: Spec) => void = () => {}): Promise<Sandbox> {
+    const sb = new Sandbox(await Deno.makeTempDir({ prefix: "runc-it-" }));
+    await makeRootfs(`${sb.bundle}/rootfs`);
+    const spec = await sb.run(["spec", "--bundle", sb.bundle]);
+    if (spec.code !== 0) throw new Error(`runc spec failed: ${spec.stderr}`);
+    await sb.editSpec((s) => {
+      s.process!.terminal = false;
+      edit(s);
+    });
+    return sb;
+  }
+
+  /** Rewrites the bundle's config.json. */
+  async editSpec(edit: (spec: Spec) => void): Promise<void> {
+    const path = `${this.bundle}/config.json`;
+    const spec = JSON.parse(await Deno.readTextFile(path));
+    edit(spec);
+    await Deno.writeTextFile(path, JSON.stringify(spec, null, "\t"));
+  }
+
+  /**
+   * Runs build/runc with this sandbox's --root, in the bundle dir. Its stdout and
+   * stderr go to files, not pipes: a created or detached container keeps the
+   * stdio it was given, and a pipe would keep the reader waiting until the
+   * container ends.
+   */
+  async run(
+    args: string[],
+    opts: { stdin?: string; env?: Record<string, string> } = {},
+  ): Promise<Result> {
+    const out = await Deno.makeTempFile({ dir: this.dir, prefix: "out-" });
+    const err = await Deno.makeTempFile({ dir: this.dir, prefix: "err-" });
+    try {
+      const child = new Deno.Command("/bin/sh", {
+        args: [
+          "-c",
+          'exec "$0" "$@" >"$RUNC_IT_OUT" 2>"$RUNC_IT_ERR"',
+          RUNC,
+          "--root",
+          this.root,
+          ...args,
+        ],
+        cwd: this.bundle,
+        stdin: opts.stdin === undefined ? "null" : "piped",
+        env: { ...opts.env, RUNC_IT_OUT: out, RUNC_IT_ERR: err },
+      }).spawn();
+      if (opts.stdin !== undefined) {
+        const w = child.stdin.getWriter();
+        await w.write(new TextEncoder().encode(opts.stdin));
+        await w.close();
+      }
+      const { code } = await child.status;
+      return { code, stdout: await Deno.readTextFile(out), stderr: await Deno.readTextFile(err) };
+    } finally {
+      await Deno.remove(out);
+      await Deno.remove(err);
+    }
+  }
+
+  /** Runs runc and fails with its stderr unless it exits 0. */
+  async ok(args: string[]): Promise<string> {
+    const r = await this.run(args);
+    if (r.code !== 0) throw new Error(`runc ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** The container ids whose state dirs exist. */
+  async ids(): Promise<string[]> {
+    const ids: string[] = [];
+    try {
+      for await (const e of Deno.readDir(this.root)) ids.push(e.name);
+    } catch { /* no root yet */ }
+    return ids.sort();
+  }
+
+  /** Deletes every container left (killing its process) and removes the files. */
+  async dispose(): Promise<void> {
+    for (const id of await this.ids()) await this.run(["delete", "--force", id]);
+    await Deno.remove(this.dir, { recursive: true });
+  }
+}
+
+/** Runs a test body in a fresh sandbox and always disposes of it. */
+export async function withSandbox(
+  fn: (sb: Sandbox) => Promise<void>,
+  edit?: (spec: Spec) => void,
+): Promise<void> {
+  const sb = await Sandbox.create(edit);
+  try {
+    await fn(sb);
+  } finally {
+    await sb.dispose();
+  }
+}
+
+/** A minimal rootfs: busybox and its applets as symlinks. */
+export async function makeRootfs(dir: string): Promise<void> {
+  for (const d of ["bin", "proc", "sys", "dev", "etc", "tmp", "root"]) {
+    await Deno.mkdir(`${dir}/${d}`, { recursive: true });
+  }
+  await Deno.copyFile(BUSYBOX, `${dir}/bin/busybox`);
+  await Deno.chmod(`${dir}/bin/busybox`, 0o755);
+  const list = await new Deno.Command(BUSYBOX, { args: ["--list"], stdout: "piped" }).output();
+  for (const applet of new TextDecoder().decode(list.stdout).split("\n")) {
+    if (applet && applet !== "busybox") await Deno.symlink("busybox", `${dir}/bin/${applet}`);
+  }
+  await Deno.writeTextFile(`${dir}/etc/passwd`, "root:x:0:0:root:/root:/bin/sh\n");
+  await Deno.writeTextFile(`${dir}/etc/group`, "root:x:0:\n");
+}
+
+/** Whether a pid is alive (and not a zombie). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+  } catch {
+    return false;
+  }
+}
