@@ -73,7 +73,7 @@ RELEASE_TARGET_x86_64 := x86_64-unknown-linux-gnu
 RELEASE_TARGET_aarch64 := aarch64-unknown-linux-gnu
 release: $(DENO) csrc
 	mkdir -p build/release
-	set -e; for a in x86_64 aarch64; do \
+	@set -e; for a in x86_64 aarch64; do \
 	  test -f build/csrc/$$a/runc-init || { echo "make release: no $$a helpers (install gcc-aarch64-linux-gnu)"; exit 1; }; \
 	  $(DENO) run --allow-read --allow-write ffi/embed_gen.ts $$a ffi/_blobs.gen.ts; \
 	  t=$$(case $$a in x86_64) echo $(RELEASE_TARGET_x86_64);; aarch64) echo $(RELEASE_TARGET_aarch64);; esac); \

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/keyctl.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -486,6 +487,37 @@ static int op_exec(struct program *prog, const struct op *op)
 	return fail(prog, errno, "exec %s", argv[0]);
 }
 
+/* A session keyring of the container's own, so it does not share the caller's
+ * keys; its user may search it (KEY_USR_SEARCH, 0x080000, as runc). A kernel
+ * without keyrings is not an error. */
+static int op_join_keyring(struct program *prog, const struct op *op)
+{
+	long id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, op->str[0], 0, 0, 0);
+	if (id < 0) {
+		if (errno == ENOSYS)
+			return 0;
+		return fail(prog, errno, "join session keyring %s", op->str[0]);
+	}
+	char desc[512];
+	long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof(desc) - 1, 0);
+	if (n < 0)
+		return fail(prog, errno, "describe session keyring");
+	desc[n < (long)sizeof(desc) ? n : (long)sizeof(desc) - 1] = '\0';
+	/* "type;uid;gid;perm;description" with perm in hex */
+	char *p = desc;
+	for (int i = 0; i < 3 && p; i++) {
+		p = strchr(p, ';');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return fail(prog, EPROTO, "unexpected keyring description %s", desc);
+	unsigned long perm = strtoul(p, NULL, 16) | 0x080000;
+	if (syscall(SYS_keyctl, KEYCTL_SETPERM, id, perm, 0, 0) < 0)
+		return fail(prog, errno, "set session keyring permissions");
+	return 0;
+}
+
 static int op_clone(struct program *prog, const struct op *op, int index)
 {
 	/* CLONE_PARENT: the container's init is a child of the CLI, as runc's is.
@@ -541,7 +573,7 @@ static const unsigned char min_strings[] = {
 	[OP_SETNS] = 1, [OP_MOUNT] = 4, [OP_REMOUNT] = 1, [OP_MKDIR] = 1, [OP_MKNOD] = 1,
 	[OP_SYMLINK] = 2, [OP_OPEN_ROOT] = 1, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
 	[OP_WRITE_FILE] = 2, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1, [OP_SETGROUPS] = 1,
-	[OP_CHDIR] = 1, [OP_OPEN_FIFO] = 1, [OP_LOOKPATH] = 2, [OP_EXEC] = 1,
+	[OP_CHDIR] = 1, [OP_OPEN_FIFO] = 1, [OP_LOOKPATH] = 2, [OP_EXEC] = 1, [OP_JOIN_KEYRING] = 1,
 };
 
 int op_dispatch(struct program *prog, const struct op *op, int index)
@@ -628,6 +660,8 @@ int op_dispatch(struct program *prog, const struct op *op, int index)
 		return chdir(str[0]) < 0 ? fail(prog, errno, "chdir to cwd (\"%s\") set in config.json",
 						str[0])
 					 : 0;
+	case OP_JOIN_KEYRING:
+		return op_join_keyring(prog, op);
 	case OP_UMASK:
 		umask((mode_t)num[0]);
 		return 0;

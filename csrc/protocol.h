@@ -73,6 +73,7 @@ enum rp_opcode {
 	OP_EXEC = 29,         /* num0 argc, num1 envc, num2 fds kept above stdio; strs argv then env */
 	OP_SET_ROOT_IDS = 30, /* setresuid/setresgid(0) inside a new user namespace */
 	OP_UMASK = 31,        /* num0 */
+	OP_JOIN_KEYRING = 32, /* str0 name: a new session keyring, searchable by the possessor */
 };
 
 /* How OP_MOUNT finds its target. */

@@ -90,6 +90,8 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       fifoPath: fifo,
       extraFds: listenFds + opts.preserveFds,
       noPivot: opts.noPivot,
+      id: opts.id,
+      noNewKeyring: opts.noNewKeyring,
       hostHasKcore: exists("/proc/kcore"),
       sourceKind,
     });

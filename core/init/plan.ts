@@ -42,6 +42,10 @@ export interface PlanInput {
   extraFds: number;
   /** --no-pivot */
   noPivot: boolean;
+  /** The container id (names the session keyring). */
+  id: string;
+  /** --no-new-keyring */
+  noNewKeyring: boolean;
   /** Whether /proc/kcore exists on the host (for the /dev/core link). */
   hostHasKcore: boolean;
   /** Looks up a bind-mount source on the host. */
@@ -104,6 +108,7 @@ export function planInit(input: PlanInput): Plan {
     ops.push({ op: Opcode.SET_ROOT_IDS });
   }
   ops.push({ op: Opcode.SETSID });
+  if (!input.noNewKeyring) ops.push({ op: Opcode.JOIN_KEYRING, str: [`_ses.${input.id}`] });
   ops.push({ op: Opcode.OPEN_FIFO, str: [input.fifoPath] });
 
   const hasMountNs = namespaces.some((n) => n.type === "mount");

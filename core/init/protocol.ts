@@ -40,6 +40,7 @@ export const Opcode = {
   EXEC: 29,
   SET_ROOT_IDS: 30,
   UMASK: 31,
+  JOIN_KEYRING: 32,
 } as const;
 export type Opcode = typeof Opcode[keyof typeof Opcode];
 

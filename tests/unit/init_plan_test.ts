@@ -13,6 +13,8 @@ function input(spec: Spec, over: Partial<PlanInput> = {}): PlanInput {
     fifoPath: "/run/runc/c/exec.fifo",
     extraFds: 0,
     noPivot: false,
+    id: "c1",
+    noNewKeyring: false,
     hostHasKcore: true,
     sourceKind: () => "dir",
     ...over,
@@ -37,6 +39,7 @@ Deno.test("runc spec's config becomes clone, rootfs, identity, fifo, exec in run
   const order = [
     "CLONE",
     "SETSID",
+    "JOIN_KEYRING",
     "OPEN_FIFO",
     "OPEN_ROOT",
     "PIVOT_ROOT",
@@ -228,4 +231,11 @@ Deno.test("root.readonly remounts / read-only after pivot_root", () => {
   const ro = k.findIndex((o) => o.op === Opcode.REMOUNT && o.str?.[0] === "/");
   assert(pivot >= 0 && ro > pivot);
   assertEquals(k[ro]!.num, [MS.RDONLY]);
+});
+
+Deno.test("the init joins a session keyring named after the container unless --no-new-keyring", () => {
+  const ops = planInit(input(base())).ops;
+  assertEquals(ops.find((o) => o.op === Opcode.JOIN_KEYRING)?.str, ["_ses.c1"]);
+  const none = planInit(input(base(), { noNewKeyring: true })).ops;
+  assert(!none.some((o) => o.op === Opcode.JOIN_KEYRING));
 });
