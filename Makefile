@@ -62,6 +62,7 @@ build: build/runc csrc
 build/runc: $(SOURCES) ffi/_blobs.gen.ts $(DENO)
 	mkdir -p build
 	$(DENO) bundle --quiet --platform=deno -o build/runc.bundle.js cli/main.ts
+	sed -i 's/^\( *\)COMMIT = "";$$/\1COMMIT = "$(shell git rev-parse --short HEAD 2>/dev/null)";/' build/runc.bundle.js
 	printf '#!/bin/sh\n//bin/true; exec "%s" run -A --no-config --no-lock --ext=js "$$0" "$$@"\n' "$(DENO)" > $@.tmp
 	cat build/runc.bundle.js >> $@.tmp
 	chmod 0755 $@.tmp

@@ -20,9 +20,9 @@ export const command: Command = {
   flags: [],
   async run(ctx) {
     checkArgs("features", ctx.args, 0, "exact");
-    const { featuresDocument } = await import("../core/features/features.ts");
-    const { goMarshalIndent } = await import("./go_json.ts");
-    const text = goMarshalIndent(await featuresDocument(), "    ") + "\n";
+    const { featuresDocument, formatFeatures } = await import("../core/features/features.ts");
+    const { COMMIT, VERSION } = await import("./version.ts");
+    const text = formatFeatures(featuresDocument({ version: VERSION, commit: COMMIT }));
     const bytes = new TextEncoder().encode(text);
     let off = 0;
     while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));

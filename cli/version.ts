@@ -8,8 +8,8 @@
 /** The runc release whose command line and behaviour this runtime follows. */
 export const VERSION = "1.1.5";
 
-/** The source commit; the build may replace this literal. */
-export const COMMIT: string = "unknown";
+/** The source commit; `make build` writes the git commit into the bundle here. */
+export const COMMIT: string = "";
 
 /** The OCI runtime-spec version of the generated and accepted configs. */
 export const SPEC_VERSION = "1.0.2-dev";
@@ -24,7 +24,8 @@ export const SPEC_VERSION = "1.0.2-dev";
 export async function versionLines(): Promise<string> {
   const lines = [
     VERSION,
-    `commit: ${COMMIT}`,
+    // runc leaves the commit line out when it was built without one.
+    ...(COMMIT ? [`commit: ${COMMIT}`] : []),
     `spec: ${SPEC_VERSION}`,
     `deno: ${Deno.version.deno}`,
   ];

@@ -19,6 +19,7 @@ import {
 } from "../state/state.ts";
 import type { Sys } from "./sys.ts";
 import { runInit } from "./init_process.ts";
+import { logWarn } from "../log.ts";
 
 /** What `create` and `run` take from the command line. */
 export interface CreateOptions {
@@ -52,7 +53,11 @@ export interface Created {
 export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Created> {
   const bundle = absolute(opts.bundle);
   const dir = stateDir(opts.root, opts.id);
-  const spec = await loadSpec(bundle);
+  const spec = await loadSpec(bundle, {
+    onWarning: logWarn,
+    noPivotRoot: opts.noPivot,
+    rootlessEuid: Deno.uid() !== 0,
+  });
   const process = spec.process;
   if (!process) throw new StateError("process is required to start a container");
   if (process.terminal) {
