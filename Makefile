@@ -88,10 +88,12 @@ release: $(DENO) csrc
 	cd build/release && sha256sum runc-x86_64 runc-aarch64 > SHA256SUMS && cat SHA256SUMS
 
 # --- What a fresh Debian machine needs (as root).
-DEBIAN_PACKAGES := make gcc libc6-dev nodejs npm busybox-static libseccomp2 procps
+# npm (to fetch the pinned Deno) comes from Debian only where no Node.js is installed.
+DEBIAN_PACKAGES := make gcc libc6-dev busybox-static libseccomp2 procps git
 deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEBIAN_PACKAGES)
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
 	-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gcc-aarch64-linux-gnu libc6-dev-arm64-cross runc
 
 # --- Build, then run a busybox container from a bundle made here.

@@ -16,6 +16,7 @@ import {
   Tag,
 } from "../init/protocol.ts";
 import { errnoText } from "./errno.ts";
+import { logDebug } from "../log.ts";
 import type { Sys } from "./sys.ts";
 
 /** A failure of the init program; the message says which step failed. */
@@ -47,6 +48,7 @@ export async function runInit(sys: Sys, ops: Op[], onPid: (pid: number) => void)
       stderr: "inherit",
     }).spawn();
     sys.close(theirs);
+    logDebug(`runc-init ${stub.pid}: sending an init program of ${ops.length} ops`);
     for (const op of ops) sys.send(ours, encodeOp(op));
     sys.send(ours, encodeOp({ op: Opcode.END }));
 
@@ -69,12 +71,14 @@ export async function runInit(sys: Sys, ops: Op[], onPid: (pid: number) => void)
       if (rec.tag === Tag.ERROR) throw new InitError(describeFailure(ops, rec));
       if (rec.tag === Tag.PID) {
         pid = rec.pid;
+        logDebug(`container init is pid ${pid}`);
         await stub.status;
         onPid(pid);
         if (ops[rec.index + 1]?.op === Opcode.WAIT_PARENT) {
           sys.send(ours, encodeOp({ op: Opcode.CONTINUE }));
         }
       } else if (rec.tag === Tag.READY) {
+        logDebug(`container init ${pid} is ready, waiting on the exec fifo`);
         return pid;
       }
     }
