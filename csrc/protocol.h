@@ -12,9 +12,9 @@
  *                                      clone3(CLONE_PARENT|NEW*) ----> (child of the CLI)
  *                      <-------------- REC_PID {pid = C}
  *                                      exit(0)
- *   (user namespace: write uid_map,
- *    gid_map of C, then)
- *   OP_CONTINUE  --------------------------------------------------> OP_WAIT_PARENT returns
+ *   (write uid_map, gid_map of C                                     OP_WAIT_PARENT: C waits, so
+ *    for a new user namespace)                                       nothing of C's reaches the CLI
+ *   OP_CONTINUE  --------------------------------------------------> before REC_PID
  *                                                                    mounts, devices, pivot_root,
  *                                                                    hostname, rlimits, user,
  *                                                                    capabilities, chdir

@@ -74,9 +74,10 @@ export async function runInit(sys: Sys, ops: Op[], onPid: (pid: number) => void)
         logDebug(`container init is pid ${pid}`);
         await stub.status;
         onPid(pid);
-        if (ops[rec.index + 1]?.op === Opcode.WAIT_PARENT) {
-          sys.send(ours, encodeOp({ op: Opcode.CONTINUE }));
+        if (ops[rec.index + 1]?.op !== Opcode.WAIT_PARENT) {
+          throw new InitError("the init program must wait for runc after the clone");
         }
+        sys.send(ours, encodeOp({ op: Opcode.CONTINUE }));
       } else if (rec.tag === Tag.READY) {
         logDebug(`container init ${pid} is ready, waiting on the exec fifo`);
         return pid;

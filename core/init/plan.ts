@@ -101,12 +101,13 @@ export function planInit(input: PlanInput): Plan {
   for (const n of namespaces) if (!n.path) cloneFlags |= CLONE_FLAGS[n.type] ?? 0;
   ops.push({ op: Opcode.CLONE, num: [cloneFlags] });
 
-  // In the container's init.
+  // In the container's init. It first waits until the CLI has its pid (the
+  // stub's REC_PID and the init's own records travel on one socket from two
+  // processes, so nothing may come from the init before that) and has written
+  // the id maps of a new user namespace.
   const newUserns = (cloneFlags & CLONE_FLAGS.user!) !== 0;
-  if (newUserns) {
-    ops.push({ op: Opcode.WAIT_PARENT, num: [0] });
-    ops.push({ op: Opcode.SET_ROOT_IDS });
-  }
+  ops.push({ op: Opcode.WAIT_PARENT, num: [0] });
+  if (newUserns) ops.push({ op: Opcode.SET_ROOT_IDS });
   ops.push({ op: Opcode.SETSID });
   if (!input.noNewKeyring) ops.push({ op: Opcode.JOIN_KEYRING, str: [`_ses.${input.id}`] });
   ops.push({ op: Opcode.OPEN_FIFO, str: [input.fifoPath] });

@@ -38,6 +38,7 @@ Deno.test("runc spec's config becomes clone, rootfs, identity, fifo, exec in run
   assertEquals(k[0], "CLONE");
   const order = [
     "CLONE",
+    "WAIT_PARENT",
     "SETSID",
     "JOIN_KEYRING",
     "OPEN_FIFO",
@@ -84,7 +85,7 @@ Deno.test("a new user namespace makes the init wait for its id maps", () => {
   s.linux!.namespaces!.push({ type: "user" });
   const { ops, newUserns } = planInit(input(s));
   assert(newUserns);
-  assertEquals(kinds(ops).slice(1, 3), ["WAIT_PARENT", "SET_ROOT_IDS"]);
+  assertEquals(kinds(ops).slice(0, 3), ["CLONE", "WAIT_PARENT", "SET_ROOT_IDS"]);
   // No mknod inside a user namespace: device nodes are bind-mounted from the host.
   assert(!ops.some((o) => o.op === Opcode.MKNOD));
   assert(
