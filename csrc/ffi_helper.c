@@ -98,5 +98,9 @@ int rh_set_subreaper(int on)
 
 int rh_mkfifo(const char *path, int mode)
 {
-	return mkfifo(path, (mode_t)mode) < 0 ? -errno : 0;
+	/* The mode as given, whatever the umask (the exec fifo must be writable by a
+	 * container process of any uid). */
+	if (mkfifo(path, (mode_t)mode) < 0 || chmod(path, (mode_t)mode) < 0)
+		return -errno;
+	return 0;
 }

@@ -32,7 +32,7 @@ int rh_close(int fd);
 #define RH_HAVE_PIDFD 8
 int rh_probe(void);
 
-/* mkfifo(path, mode). */
+/* mkfifo(path, mode), then chmod to mode (not masked by the umask). */
 int rh_mkfifo(const char *path, int mode);
 
 /* prctl(PR_SET_CHILD_SUBREAPER, on). */

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/keyctl.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -467,18 +469,60 @@ static int op_lookpath(struct program *prog, const struct op *op)
 	return fail(prog, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
+/* The home directory of uid in the container's /etc/passwd, "/" when it has none
+ * (runc's default user). */
+static void passwd_home(uid_t uid, char *home, size_t len)
+{
+	snprintf(home, len, "/");
+	FILE *f = fopen("/etc/passwd", "re");
+	if (!f)
+		return;
+	char line[1024];
+	while (fgets(line, sizeof(line), f)) {
+		/* name:password:uid:gid:gecos:home:shell */
+		char *field[7] = { 0 }, *p = line;
+		int n = 0;
+		while (n < 7 && p) {
+			field[n++] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = '\0';
+		}
+		if (n < 6 || !field[2][0])
+			continue;
+		char *end;
+		unsigned long u = strtoul(field[2], &end, 10);
+		if (*end || u != uid)
+			continue;
+		field[5][strcspn(field[5], "\n")] = '\0';
+		if (field[5][0])
+			snprintf(home, len, "%s", field[5]);
+		break;
+	}
+	fclose(f);
+}
+
 static int op_exec(struct program *prog, const struct op *op)
 {
 	int argc = (int)op->hdr.num[0], envc = (int)op->hdr.num[1];
 	int keep = (int)op->hdr.num[2];
-	char *argv[RP_MAX_STR + 1], *envp[RP_MAX_STR + 1];
+	char *argv[RP_MAX_STR + 1], *envp[RP_MAX_STR + 2];
+	char home[4096 + 5];
 	if (argc < 1 || argc + envc > (int)op->hdr.nstr)
 		return fail(prog, EINVAL, "exec: bad argument counts");
 	for (int i = 0; i < argc; i++)
 		argv[i] = (char *)op->str[i];
 	argv[argc] = NULL;
-	for (int i = 0; i < envc; i++)
+	int has_home = 0;
+	for (int i = 0; i < envc; i++) {
 		envp[i] = (char *)op->str[argc + i];
+		has_home |= strncmp(envp[i], "HOME=", 5) == 0;
+	}
+	if (!has_home) {
+		memcpy(home, "HOME=", 5);
+		passwd_home((uid_t)op->hdr.num[3], home + 5, sizeof(home) - 5);
+		envp[envc++] = home;
+	}
 	envp[envc] = NULL;
 	/* Nothing of the host beyond stdio and the fds the caller asked to pass. */
 	if (syscall(SYS_close_range, 3 + keep, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
@@ -515,6 +559,44 @@ static int op_join_keyring(struct program *prog, const struct op *op)
 	unsigned long perm = strtoul(p, NULL, 16) | 0x080000;
 	if (syscall(SYS_keyctl, KEYCTL_SETPERM, id, perm, 0, 0) < 0)
 		return fail(prog, errno, "set session keyring permissions");
+	return 0;
+}
+
+/* Opens a namespace to join and checks it is of the type the config says, so a
+ * path to the wrong kind of namespace fails before anything is created. All
+ * are opened before any is joined: joining changes what later paths mean. */
+static int op_setns_open(struct program *prog, const struct op *op)
+{
+	const char *path = op->str[0], *type = op->str[1];
+	if (prog->nns >= (int)(sizeof(prog->ns_fd) / sizeof(prog->ns_fd[0])))
+		return fail(prog, E2BIG, "too many namespaces to join");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(prog, errno, "open %s namespace %s", type, path);
+	int kind = ioctl(fd, NS_GET_NSTYPE);
+	if (kind < 0 && errno != ENOTTY) {
+		int err = errno;
+		close(fd);
+		return fail(prog, err, "%s is not a namespace", path);
+	}
+	if (kind >= 0 && kind != (int)op->hdr.num[0]) {
+		close(fd);
+		return fail(prog, EINVAL, "%s is not a %s namespace", path, type);
+	}
+	prog->ns_fd[prog->nns] = fd;
+	prog->ns_path[prog->nns] = path;
+	prog->nns++;
+	return 0;
+}
+
+static int op_join_ns(struct program *prog)
+{
+	for (int i = 0; i < prog->nns; i++) {
+		if (setns(prog->ns_fd[i], 0) < 0)
+			return fail(prog, errno, "join namespace %s", prog->ns_path[i]);
+		close(prog->ns_fd[i]);
+	}
+	prog->nns = 0;
 	return 0;
 }
 
@@ -570,7 +652,7 @@ static int op_wait_fifo(struct program *prog)
 
 /* How many strings each op reads; a shorter op is a protocol error. */
 static const unsigned char min_strings[] = {
-	[OP_SETNS] = 1, [OP_MOUNT] = 4, [OP_REMOUNT] = 1, [OP_MKDIR] = 1, [OP_MKNOD] = 1,
+	[OP_SETNS] = 2, [OP_MOUNT] = 4, [OP_REMOUNT] = 1, [OP_MKDIR] = 1, [OP_MKNOD] = 1,
 	[OP_SYMLINK] = 2, [OP_OPEN_ROOT] = 1, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
 	[OP_WRITE_FILE] = 2, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1, [OP_SETGROUPS] = 1,
 	[OP_CHDIR] = 1, [OP_OPEN_FIFO] = 1, [OP_LOOKPATH] = 2, [OP_EXEC] = 1, [OP_JOIN_KEYRING] = 1,
@@ -588,16 +670,9 @@ int op_dispatch(struct program *prog, const struct op *op, int index)
 
 	switch (op->hdr.op) {
 	case OP_SETNS:
-		fd = open(str[0], O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return fail(prog, errno, "open namespace %s", str[0]);
-		if (setns(fd, (int)num[0]) < 0) {
-			int err = errno;
-			close(fd);
-			return fail(prog, err, "join namespace %s", str[0]);
-		}
-		close(fd);
-		return 0;
+		return op_setns_open(prog, op);
+	case OP_JOIN_NS:
+		return op_join_ns(prog);
 	case OP_CLONE:
 		return op_clone(prog, op, index);
 	case OP_WAIT_PARENT:

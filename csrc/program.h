@@ -19,6 +19,9 @@ struct program {
 	struct op *ops;
 	int root_fd;          /* O_PATH fd of the container's root, -1 before OP_OPEN_ROOT */
 	int fifo_fd;          /* O_PATH fd of exec.fifo, -1 before OP_OPEN_FIFO */
+	int nns;              /* namespaces OP_SETNS opened for OP_JOIN_NS */
+	int ns_fd[8];
+	const char *ns_path[8];
 	char exec_path[4096]; /* the program OP_LOOKPATH resolved */
 	char err[400];        /* message of the last failing step */
 };

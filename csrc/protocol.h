@@ -41,7 +41,7 @@
 
 enum rp_opcode {
 	OP_END = 0,           /* end of program */
-	OP_SETNS = 1,         /* S: str0 path, num0 nstype */
+	OP_SETNS = 1,         /* S: str0 path, str1 type name, num0 CLONE_NEW* type: open, check */
 	OP_CLONE = 2,         /* S: num0 clone flags; the rest runs in C */
 	OP_WAIT_PARENT = 3,   /* C: send record num0 (0: none), wait for OP_CONTINUE */
 	OP_CONTINUE = 4,      /* CLI -> C after OP_WAIT_PARENT */
@@ -70,10 +70,12 @@ enum rp_opcode {
 	OP_LOOKPATH = 26,     /* str0 argv[0], str1 PATH value: resolve the program to run */
 	OP_READY = 27,        /* send REC_READY and close the sync socket */
 	OP_WAIT_FIFO = 28,    /* open the fifo for writing (blocks until start), write a byte */
-	OP_EXEC = 29,         /* num0 argc, num1 envc, num2 fds kept above stdio; strs argv then env */
+	OP_EXEC = 29,         /* num0 argc, num1 envc, num2 fds kept above stdio, num3 uid whose
+	                         home becomes HOME when env has none; strs argv then env */
 	OP_SET_ROOT_IDS = 30, /* setresuid/setresgid(0) inside a new user namespace */
 	OP_UMASK = 31,        /* num0 */
-	OP_JOIN_KEYRING = 32, /* str0 name: a new session keyring, searchable by the possessor */
+	OP_JOIN_KEYRING = 32, /* str0 name: a new session keyring, searchable by its user */
+	OP_JOIN_NS = 33,      /* S: setns() into every namespace OP_SETNS opened, in order */
 };
 
 /* How OP_MOUNT finds its target. */

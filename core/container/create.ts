@@ -87,7 +87,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   try {
     const fifo = fifoPath(dir);
     sys.mkfifo(fifo, 0o622);
-    const listenFds = Deno.env.get("LISTEN_FDS") ? Number(Deno.env.get("LISTEN_FDS")) || 0 : 0;
+    const listenFds = socketActivationFds();
     const plan = planInit({
       spec,
       rootfs,
@@ -98,6 +98,9 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       id: opts.id,
       noNewKeyring: opts.noNewKeyring,
       hostHasKcore: exists("/proc/kcore"),
+      apparmorExecAttr: apparmorExecAttr(),
+      selinuxEnabled: selinuxEnabled(),
+      extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
       sourceKind,
     });
     initPid = await runInit(sys, plan.ops, (pid) => {
@@ -146,6 +149,38 @@ async function writePidFile(path: string, pid: number): Promise<void> {
   const tmp = `${abs.slice(0, abs.lastIndexOf("/") + 1)}.${abs.slice(abs.lastIndexOf("/") + 1)}`;
   await Deno.writeTextFile(tmp, String(pid), { mode: 0o644 });
   await Deno.rename(tmp, abs);
+}
+
+/**
+ * The fds passed by systemd-style socket activation (LISTEN_FDS, for this
+ * very process by LISTEN_PID), which go to the container from fd 3 on.
+ */
+function socketActivationFds(): number {
+  const n = Number(Deno.env.get("LISTEN_FDS") ?? "");
+  if (!Number.isInteger(n) || n <= 0) return 0;
+  return Deno.env.get("LISTEN_PID") === String(Deno.pid) ? n : 0;
+}
+
+/** Where to write an AppArmor exec profile, or undefined when AppArmor is off. */
+function apparmorExecAttr(): string | undefined {
+  try {
+    if (Deno.readTextFileSync("/sys/module/apparmor/parameters/enabled").trim() !== "Y") {
+      return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  return exists("/proc/self/attr/apparmor/exec")
+    ? "/proc/self/attr/apparmor/exec"
+    : "/proc/self/attr/exec";
+}
+
+function selinuxEnabled(): boolean {
+  try {
+    return / - selinuxfs /.test(Deno.readTextFileSync("/proc/self/mountinfo"));
+  } catch {
+    return false;
+  }
 }
 
 function sourceKind(path: string): SourceKind {

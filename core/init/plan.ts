@@ -48,6 +48,12 @@ export interface PlanInput {
   noNewKeyring: boolean;
   /** Whether /proc/kcore exists on the host (for the /dev/core link). */
   hostHasKcore: boolean;
+  /** The file that sets the AppArmor profile for exec, when AppArmor is enabled. */
+  apparmorExecAttr?: string | undefined;
+  /** Whether SELinux is enabled on the host. */
+  selinuxEnabled?: boolean;
+  /** Environment added to process.env (socket activation: LISTEN_FDS, LISTEN_PID). */
+  extraEnv?: string[];
   /** Looks up a bind-mount source on the host. */
   sourceKind(path: string): SourceKind;
 }
@@ -96,7 +102,13 @@ export function planInit(input: PlanInput): Plan {
   // In the stub: join the namespaces given by path, then clone into new ones.
   const joined = namespaces.filter((n) => n.path)
     .sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
-  if (joined.length > 0) ops.push({ op: Opcode.SETNS, str: joined.map((n) => n.path!) });
+  // The exec fifo is opened by the stub, on the host and with the caller's
+  // rights: the init may run as a mapped user that cannot reach the state dir.
+  ops.push({ op: Opcode.OPEN_FIFO, str: [input.fifoPath] });
+  for (const n of joined) {
+    ops.push({ op: Opcode.SETNS, str: [n.path!, n.type], num: [CLONE_FLAGS[n.type] ?? 0] });
+  }
+  if (joined.length > 0) ops.push({ op: Opcode.JOIN_NS });
   let cloneFlags = 0;
   for (const n of namespaces) if (!n.path) cloneFlags |= CLONE_FLAGS[n.type] ?? 0;
   ops.push({ op: Opcode.CLONE, num: [cloneFlags] });
@@ -110,10 +122,10 @@ export function planInit(input: PlanInput): Plan {
   if (newUserns) ops.push({ op: Opcode.SET_ROOT_IDS });
   ops.push({ op: Opcode.SETSID });
   if (!input.noNewKeyring) ops.push({ op: Opcode.JOIN_KEYRING, str: [`_ses.${input.id}`] });
-  ops.push({ op: Opcode.OPEN_FIFO, str: [input.fifoPath] });
 
   const hasMountNs = namespaces.some((n) => n.type === "mount");
-  if (hasMountNs) ops.push(...planRootfs(input, newUserns));
+  const inUserns = namespaces.some((n) => n.type === "user");
+  if (hasMountNs) ops.push(...planRootfs(input, inUserns));
 
   if (spec.hostname) ops.push({ op: Opcode.SETHOSTNAME, str: [spec.hostname] });
   if (spec.domainname) ops.push({ op: Opcode.SETDOMAINNAME, str: [spec.domainname] });
@@ -127,6 +139,25 @@ export function planInit(input: PlanInput): Plan {
       ops.push({ op: Opcode.READONLY_PATH, str: [p] });
     }
     for (const p of spec.linux?.maskedPaths ?? []) ops.push({ op: Opcode.MASK_PATH, str: [p] });
+  }
+  if (process.apparmorProfile) {
+    if (!input.apparmorExecAttr) {
+      throw new Error(
+        "unable to apply apparmor profile: apparmor: config provided but apparmor not supported",
+      );
+    }
+    ops.push({
+      op: Opcode.WRITE_FILE,
+      str: [input.apparmorExecAttr, `exec ${process.apparmorProfile}`],
+    });
+  }
+  if (process.selinuxLabel) {
+    if (!input.selinuxEnabled) {
+      throw new Error(
+        "selinux label is specified in config, but selinux is disabled or not supported",
+      );
+    }
+    ops.push({ op: Opcode.WRITE_FILE, str: ["/proc/self/attr/exec", process.selinuxLabel] });
   }
   if (process.oomScoreAdj !== undefined) {
     ops.push({
@@ -159,7 +190,7 @@ export function planInit(input: PlanInput): Plan {
     ],
   });
 
-  const env = process.env ?? [];
+  const env = [...(process.env ?? []), ...(input.extraEnv ?? [])];
   const path = env.findLast((e) => e.startsWith("PATH="))?.slice(5) ?? "";
   const args = process.args ?? [];
   ops.push({ op: Opcode.LOOKPATH, str: [args[0] ?? "", path] });
@@ -167,7 +198,7 @@ export function planInit(input: PlanInput): Plan {
   ops.push({ op: Opcode.WAIT_FIFO });
   ops.push({
     op: Opcode.EXEC,
-    num: [args.length, env.length, input.extraFds],
+    num: [args.length, env.length, input.extraFds, user.uid],
     str: [...args, ...env],
   });
   return { ops, newUserns };
@@ -180,7 +211,7 @@ function limit(v: number | bigint): bigint {
 }
 
 /** Mounts, devices and the switch into the rootfs. */
-function planRootfs(input: PlanInput, newUserns: boolean): Op[] {
+function planRootfs(input: PlanInput, inUserns: boolean): Op[] {
   const { spec, rootfs } = input;
   const ops: Op[] = [];
   const rootProp = spec.linux?.rootfsPropagation;
@@ -203,12 +234,14 @@ function planRootfs(input: PlanInput, newUserns: boolean): Op[] {
   for (const m of mounts) ops.push(...planMount(input, m));
 
   const devIsBind = mounts.some((m) => m.destination === "/dev" && isBind(m));
-  if (!devIsBind) ops.push(...planDevices(input, newUserns));
+  if (!devIsBind) ops.push(...planDevices(input, inUserns));
 
   if (input.noPivot) {
     throw new Error("--no-pivot is not implemented yet");
   }
   ops.push({ op: Opcode.PIVOT_ROOT });
+  // The cwd is made inside the new root, before it may become read-only.
+  ops.push({ op: Opcode.MKDIR, str: [spec.process?.cwd ?? "/"], num: [0o755] });
   if (rootPropFlags) {
     ops.push({ op: Opcode.MOUNT, str: ["", "/", "", ""], num: [rootPropFlags, Target.EXISTING] });
   }
@@ -265,7 +298,7 @@ function planMount(input: PlanInput, m: Mount): Op[] {
   return ops;
 }
 
-function planDevices(input: PlanInput, newUserns: boolean): Op[] {
+function planDevices(input: PlanInput, inUserns: boolean): Op[] {
   const ops: Op[] = [];
   const specDevices = input.spec.linux?.devices ?? [];
   const devices = [
@@ -281,7 +314,7 @@ function planDevices(input: PlanInput, newUserns: boolean): Op[] {
     ...specDevices,
   ];
   for (const d of devices) {
-    if (newUserns) {
+    if (inUserns) {
       // mknod is not allowed in a user namespace: bind the host's node instead.
       ops.push({ op: Opcode.MOUNT, str: [d.path, d.path, "", ""], num: [MS.BIND, Target.FILE] });
       continue;

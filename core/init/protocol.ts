@@ -41,6 +41,7 @@ export const Opcode = {
   SET_ROOT_IDS: 30,
   UMASK: 31,
   JOIN_KEYRING: 32,
+  JOIN_NS: 33,
 } as const;
 export type Opcode = typeof Opcode[keyof typeof Opcode];
 

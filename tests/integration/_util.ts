@@ -10,6 +10,16 @@ import type { Spec } from "../../core/spec/types.ts";
 
 /** The executable under test. */
 export const RUNC = new URL("../../build/runc", import.meta.url).pathname;
+/** Debian's runc 1.1, the reference for behaviour, when installed. */
+export const REFERENCE_RUNC = "/usr/bin/runc";
+/** Whether the reference runc is installed. */
+export const hasReference = (() => {
+  try {
+    return Deno.statSync(REFERENCE_RUNC).isFile;
+  } catch {
+    return false;
+  }
+})();
 /** Debian's busybox-static. */
 export const BUSYBOX = "/bin/busybox";
 
@@ -54,6 +64,8 @@ export class Sandbox {
    */
   static async create(edit: (spec: Spec) => void = () => {}): Promise<Sandbox> {
     const sb = new Sandbox(await Deno.makeTempDir({ prefix: "runc-it-" }));
+    // A mapped root in a user namespace must be able to reach the bundle.
+    await Deno.chmod(sb.dir, 0o755);
     await makeRootfs(`${sb.bundle}/rootfs`);
     const spec = await sb.run(["spec", "--bundle", sb.bundle]);
     if (spec.code !== 0) throw new Error(`runc spec failed: ${spec.stderr}`);
@@ -80,7 +92,7 @@ export class Sandbox {
    */
   async run(
     args: string[],
-    opts: { stdin?: string; env?: Record<string, string> } = {},
+    opts: { stdin?: string; env?: Record<string, string>; binary?: string; script?: string } = {},
   ): Promise<Result> {
     const out = await Deno.makeTempFile({ dir: this.dir, prefix: "out-" });
     const err = await Deno.makeTempFile({ dir: this.dir, prefix: "err-" });
@@ -88,10 +100,10 @@ export class Sandbox {
       const child = new Deno.Command("/bin/sh", {
         args: [
           "-c",
-          'exec "$0" "$@" >"$RUNC_IT_OUT" 2>"$RUNC_IT_ERR"',
-          RUNC,
+          `${opts.script ?? ""}exec "$0" "$@" >"$RUNC_IT_OUT" 2>"$RUNC_IT_ERR"`,
+          opts.binary ?? RUNC,
           "--root",
-          this.root,
+          opts.binary ? `${this.root}-ref` : this.root,
           ...args,
         ],
         cwd: this.bundle,
@@ -109,6 +121,11 @@ export class Sandbox {
       await Deno.remove(out);
       await Deno.remove(err);
     }
+  }
+
+  /** Runs the reference runc (Debian's) on the same bundle, with a root of its own. */
+  runReference(args: string[]): Promise<Result> {
+    return this.run(args, { binary: REFERENCE_RUNC });
   }
 
   /** Runs runc and fails with its stderr unless it exits 0. */
@@ -130,6 +147,13 @@ export class Sandbox {
   /** Deletes every container left (killing its process) and removes the files. */
   async dispose(): Promise<void> {
     for (const id of await this.ids()) await this.run(["delete", "--force", id]);
+    if (hasReference) {
+      try {
+        for await (const e of Deno.readDir(`${this.root}-ref`)) {
+          await this.runReference(["delete", "--force", e.name]);
+        }
+      } catch { /* the reference was not run */ }
+    }
     await Deno.remove(this.dir, { recursive: true });
   }
 }

@@ -35,13 +35,13 @@ Deno.test("runc spec's config becomes clone, rootfs, identity, fifo, exec in run
   const { ops, newUserns } = planInit(input(base()));
   assertEquals(newUserns, false);
   const k = kinds(ops);
-  assertEquals(k[0], "CLONE");
+  assertEquals(k[0], "OPEN_FIFO");
   const order = [
+    "OPEN_FIFO",
     "CLONE",
     "WAIT_PARENT",
     "SETSID",
     "JOIN_KEYRING",
-    "OPEN_FIFO",
     "OPEN_ROOT",
     "PIVOT_ROOT",
     "SETHOSTNAME",
@@ -76,8 +76,12 @@ Deno.test("the clone op carries exactly the new namespaces; paths are joined fir
     { type: "user", path: "/proc/1/ns/user" },
   ];
   const { ops } = planInit(input(s));
-  assertEquals(ops[0], { op: Opcode.SETNS, str: ["/proc/1/ns/user", "/proc/1/ns/net"] });
-  assertEquals(ops[1], { op: Opcode.CLONE, num: [CLONE_FLAGS.pid! | CLONE_FLAGS.mount!] });
+  assertEquals(ops.slice(1, 5), [
+    { op: Opcode.SETNS, str: ["/proc/1/ns/user", "user"], num: [CLONE_FLAGS.user!] },
+    { op: Opcode.SETNS, str: ["/proc/1/ns/net", "network"], num: [CLONE_FLAGS.network!] },
+    { op: Opcode.JOIN_NS },
+    { op: Opcode.CLONE, num: [CLONE_FLAGS.pid! | CLONE_FLAGS.mount!] },
+  ]);
 });
 
 Deno.test("a new user namespace makes the init wait for its id maps", () => {
@@ -85,7 +89,7 @@ Deno.test("a new user namespace makes the init wait for its id maps", () => {
   s.linux!.namespaces!.push({ type: "user" });
   const { ops, newUserns } = planInit(input(s));
   assert(newUserns);
-  assertEquals(kinds(ops).slice(0, 3), ["CLONE", "WAIT_PARENT", "SET_ROOT_IDS"]);
+  assertEquals(kinds(ops).slice(1, 4), ["CLONE", "WAIT_PARENT", "SET_ROOT_IDS"]);
   // No mknod inside a user namespace: device nodes are bind-mounted from the host.
   assert(!ops.some((o) => o.op === Opcode.MKNOD));
   assert(
@@ -204,7 +208,7 @@ Deno.test("exec gets argv, env, PATH for the lookup and the number of fds to kee
   assertEquals(ops.find((o) => o.op === Opcode.LOOKPATH)!.str, ["sleep", "/bin:/sbin"]);
   assertEquals(ops.at(-1), {
     op: Opcode.EXEC,
-    num: [2, 2, 3],
+    num: [2, 2, 3, 0],
     str: ["sleep", "1", "A=1", "PATH=/bin:/sbin"],
   });
 });
