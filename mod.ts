@@ -23,11 +23,11 @@ import {
 } from "./core/container/create.ts";
 import { ffiSys } from "./ffi/helper.ts";
 
+import { deleteContainer as remove, startContainer as start } from "./core/container/lifecycle.ts";
+
 export {
-  deleteContainer,
   killContainer,
   listContainers,
-  startContainer,
   type StateDocument,
   stateDocument,
 } from "./core/container/lifecycle.ts";
@@ -53,4 +53,26 @@ export function createContainer(
     foreground: false,
     ...opts,
   });
+}
+
+/**
+ * Starts a created container's process (and runs its poststart hooks).
+ *
+ * @param root the state root
+ * @param id the container id
+ */
+export function startContainer(root: string, id: string): Promise<void> {
+  return start(ffiSys, root, id);
+}
+
+/**
+ * Deletes a container: a created one is killed, a running one only with force;
+ * poststop hooks run afterwards.
+ *
+ * @param root the state root
+ * @param id the container id
+ * @param force kill a running container first
+ */
+export function deleteContainer(root: string, id: string, force = false): Promise<void> {
+  return remove(ffiSys, root, id, force);
 }

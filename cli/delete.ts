@@ -30,8 +30,11 @@ status of "ubuntu01" as "stopped" the following will delete resources held for
   ],
   async run(ctx) {
     checkArgs("delete", ctx.args, 1, "exact");
-    const { deleteContainer } = await import("../core/container/lifecycle.ts");
-    await deleteContainer(ctx.global.root, ctx.args[0]!, ctx.flags["force"] === true);
+    const [{ deleteContainer }, { ffiSys }] = await Promise.all([
+      import("../core/container/lifecycle.ts"),
+      import("../ffi/helper.ts"),
+    ]);
+    await deleteContainer(ffiSys, ctx.global.root, ctx.args[0]!, ctx.flags["force"] === true);
     return 0;
   },
 };

@@ -18,8 +18,11 @@ export const command: Command = {
   flags: [],
   async run(ctx) {
     checkArgs("start", ctx.args, 1, "exact");
-    const { startContainer } = await import("../core/container/lifecycle.ts");
-    await startContainer(ctx.global.root, ctx.args[0]!);
+    const [{ startContainer }, { ffiSys }] = await Promise.all([
+      import("../core/container/lifecycle.ts"),
+      import("../ffi/helper.ts"),
+    ]);
+    await startContainer(ffiSys, ctx.global.root, ctx.args[0]!);
     return 0;
   },
 };

@@ -7,6 +7,7 @@
  * allowed, and it never runs JavaScript.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,10 @@ static void report(struct program *prog, int index, int err)
 		return;
 	}
 	/* After OP_READY the CLI may be gone: the container's stderr is all we have. */
-	dprintf(2, "runc init: %s: %s\n", prog->err, strerror(err));
+	if (err == ECANCELED)
+		dprintf(2, "%s\n", prog->err);
+	else
+		dprintf(2, "runc init: %s: %s\n", prog->err, strerror(err));
 }
 
 int main(int argc, char **argv)
@@ -38,6 +42,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	prog.sync_fd = (int)fd;
+	/* Nothing the stub runs (hooks, the container's process) may inherit it. */
+	if (fcntl(prog.sync_fd, F_SETFD, FD_CLOEXEC) < 0) {
+		fprintf(stderr, "runc-init: sync fd %d: %s\n", prog.sync_fd, strerror(errno));
+		return 2;
+	}
 
 	int ret = program_read(&prog);
 	if (ret < 0) {

@@ -443,9 +443,10 @@ static int op_lookpath(struct program *prog, const struct op *op)
 	struct stat st;
 	if (strchr(name, '/')) {
 		if (stat(name, &st) < 0)
-			return fail(prog, errno, "exec: \"%s\": stat %s: %s", name, name, strerror(errno));
+			return fail(prog, ECANCELED, "exec: \"%s\": stat %s: %s", name, name,
+				    go_strerror(errno));
 		if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111))
-			return fail(prog, EACCES, "exec: \"%s\": permission denied", name);
+			return fail(prog, ECANCELED, "exec: \"%s\": permission denied", name);
 		snprintf(prog->exec_path, sizeof(prog->exec_path), "%s", name);
 		return 0;
 	}
@@ -466,7 +467,7 @@ static int op_lookpath(struct program *prog, const struct op *op)
 			break;
 		p = colon + 1;
 	}
-	return fail(prog, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+	return fail(prog, ECANCELED, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 /* The home directory of uid in the container's /etc/passwd, "/" when it has none
@@ -655,7 +656,7 @@ static const unsigned char min_strings[] = {
 	[OP_SETNS] = 2, [OP_MOUNT] = 4, [OP_REMOUNT] = 1, [OP_MKDIR] = 1, [OP_MKNOD] = 1,
 	[OP_SYMLINK] = 2, [OP_OPEN_ROOT] = 1, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
 	[OP_WRITE_FILE] = 2, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1, [OP_SETGROUPS] = 1,
-	[OP_CHDIR] = 1, [OP_OPEN_FIFO] = 1, [OP_LOOKPATH] = 2, [OP_EXEC] = 1, [OP_JOIN_KEYRING] = 1,
+	[OP_RUN_HOOK] = 4, [OP_CHDIR] = 1, [OP_OPEN_FIFO] = 1, [OP_LOOKPATH] = 2, [OP_EXEC] = 1, [OP_JOIN_KEYRING] = 1,
 };
 
 int op_dispatch(struct program *prog, const struct op *op, int index)
@@ -735,6 +736,10 @@ int op_dispatch(struct program *prog, const struct op *op, int index)
 		return chdir(str[0]) < 0 ? fail(prog, errno, "chdir to cwd (\"%s\") set in config.json",
 						str[0])
 					 : 0;
+	case OP_RUN_HOOK:
+		return op_run_hook(prog, op);
+	case OP_EXIT:
+		exit(0);
 	case OP_JOIN_KEYRING:
 		return op_join_keyring(prog, op);
 	case OP_UMASK:

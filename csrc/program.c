@@ -2,6 +2,7 @@
  * Reading the init program from the sync socket, running it, and talking back.
  * See protocol.h for the handshake.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,14 @@ int fail(struct program *prog, int err, const char *fmt, ...)
 	vsnprintf(prog->err, sizeof(prog->err), fmt, ap);
 	va_end(ap);
 	return -err;
+}
+
+const char *go_strerror(int err)
+{
+	static char buf[128];
+	snprintf(buf, sizeof(buf), "%s", strerror(err));
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
 }
 
 void send_record(struct program *prog, int tag, int index, int err, int pid, const char *msg)

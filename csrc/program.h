@@ -34,11 +34,17 @@ int program_read(struct program *prog);
  * OP_CLONE returned in the parent stub (which then exits). */
 int program_run(struct program *prog, int from, int *failed);
 
+/* strerror() as Go prints errno texts: "no such file or directory". */
+const char *go_strerror(int err);
+
 /* Sends a record to the CLI; errors are ignored (the CLI sees EOF). */
 void send_record(struct program *prog, int tag, int index, int err, int pid, const char *msg);
 
 /* Formats into prog->err and returns -err (err is a positive errno). */
 int fail(struct program *prog, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* OP_RUN_HOOK, in hooks.c. */
+int op_run_hook(struct program *prog, const struct op *op);
 
 /* One op each; 0 or -errno. Defined in ops.c. */
 int op_dispatch(struct program *prog, const struct op *op, int index);

@@ -24,7 +24,8 @@
  *   runc start: read exec.fifo ------------------------------------> writes one byte, execve()
  *
  * A failing op sends REC_ERROR {index of the op, errno, message} and the process
- * that ran it exits 1; the CLI names the op in its error.
+ * that ran it exits 1; the CLI names the op in its error. errno ECANCELED means
+ * the message is complete as it is (hooks, exec lookups: runc's own words).
  *
  * Messages from the CLI are `struct rp_op` followed by `nstr` NUL-terminated
  * strings, one op per SOCK_SEQPACKET message. Messages to the CLI are fixed-size
@@ -76,6 +77,11 @@ enum rp_opcode {
 	OP_UMASK = 31,        /* num0 */
 	OP_JOIN_KEYRING = 32, /* str0 name: a new session keyring, searchable by its user */
 	OP_JOIN_NS = 33,      /* S: setns() into every namespace OP_SETNS opened, in order */
+	OP_RUN_HOOK = 34,     /* num0 argc, num1 envc, num2 timeout in seconds (0: none),
+	                         num3 1: put getpid() between the two state parts;
+	                         strs path, argv, env, state before the pid, state after,
+	                         the label errors start with */
+	OP_EXIT = 35,         /* exit 0: the end of a program that only runs hooks */
 };
 
 /* How OP_MOUNT finds its target. */
@@ -92,6 +98,7 @@ enum rp_tag {
 	REC_ERROR = 3,   /* index: failing op, err: errno, msg: what failed */
 	REC_WARN = 4,    /* msg */
 	REC_DEBUG = 5,   /* msg */
+	REC_HOOKS = 6,   /* the mounts are done: run prestart and createRuntime hooks, then CONTINUE */
 };
 
 struct rp_op {

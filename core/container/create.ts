@@ -20,6 +20,8 @@ import {
 import type { Sys } from "./sys.ts";
 import { runInit } from "./init_process.ts";
 import { logWarn } from "../log.ts";
+import { hookState } from "../hooks/hooks.ts";
+import { runHooks, runtimeEnv } from "../hooks/run.ts";
 
 /** What `create` and `run` take from the command line. */
 export interface CreateOptions {
@@ -101,11 +103,19 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       apparmorExecAttr: apparmorExecAttr(),
       selinuxEnabled: selinuxEnabled(),
       extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
+      runtimeEnv: runtimeEnv(),
       sourceKind,
     });
-    initPid = await runInit(sys, plan.ops, (pid) => {
-      initPid = pid;
-      if (plan.newUserns) writeIdMaps(pid, spec.linux?.uidMappings, spec.linux?.gidMappings);
+    initPid = await runInit(sys, plan.ops, bundle, {
+      onPid: (pid) => {
+        initPid = pid;
+        if (plan.newUserns) writeIdMaps(pid, spec.linux?.uidMappings, spec.linux?.gidMappings);
+      },
+      onHooks: async (pid) => {
+        const state = hookState(spec, opts.id, bundle, "creating", pid);
+        await runHooks(sys, spec.hooks?.prestart, state, bundle);
+        await runHooks(sys, spec.hooks?.createRuntime, state, bundle);
+      },
     });
     const stat = processStat(initPid);
     const state: ContainerState = {

@@ -7,6 +7,7 @@
  * @module
  */
 import {
+  COMPLETE_MESSAGE,
   decodeRecord,
   encodeOp,
   type Op,
@@ -28,40 +29,82 @@ export class InitError extends Error {
   }
 }
 
+/** What the CLI does at the points where the init waits for it. */
+export interface InitHandlers {
+  /** The init exists (write its id maps here); it waits until this returns. */
+  onPid(pid: number): void | Promise<void>;
+  /** The mounts are done: run prestart and createRuntime hooks. */
+  onHooks(pid: number): Promise<void>;
+}
+
+/** A stub process with the program sent, and its end of the socket. */
+interface Stub {
+  child: Deno.ChildProcess;
+  sock: number;
+  next(): Promise<Record | undefined>;
+}
+
+function spawnStub(sys: Sys, ops: Op[], cwd: string): Stub {
+  const [ours, theirs] = sys.socketpair();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(sys.initStubPath(), {
+      args: [String(theirs)],
+      clearEnv: true,
+      cwd,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+  } catch (e) {
+    sys.close(ours);
+    sys.close(theirs);
+    throw e;
+  }
+  sys.close(theirs);
+  logDebug(`runc-init ${child.pid}: sending a program of ${ops.length} ops`);
+  try {
+    for (const op of ops) sys.send(ours, encodeOp(op));
+    sys.send(ours, encodeOp({ op: Opcode.END }));
+  } catch (e) {
+    sys.close(ours);
+    throw e;
+  }
+  const buf = new Uint8Array(RECORD_SIZE);
+  return {
+    child,
+    sock: ours,
+    next: async () => {
+      const n = await sys.recv(ours, buf, -1);
+      return n === 0 ? undefined : decodeRecord(buf);
+    },
+  };
+}
+
 /**
  * Runs the init stub with the program and answers its handshake. Resolves to
  * the container init's pid once it reports ready.
  *
  * @param sys the syscall surface
  * @param ops the init program
- * @param onPid called with the init's pid as soon as it exists (id maps are written here)
+ * @param cwd where the stub starts (hooks run by the init start there too)
+ * @param handlers what to do when the init waits for the CLI
+ * @returns the container init's pid
  */
-export async function runInit(sys: Sys, ops: Op[], onPid: (pid: number) => void): Promise<number> {
-  const [ours, theirs] = sys.socketpair();
-  let stub: Deno.ChildProcess | undefined;
+export async function runInit(
+  sys: Sys,
+  ops: Op[],
+  cwd: string,
+  handlers: InitHandlers,
+): Promise<number> {
+  const stub = spawnStub(sys, ops, cwd);
+  const cont = () => sys.send(stub.sock, encodeOp({ op: Opcode.CONTINUE }));
   try {
-    stub = new Deno.Command(sys.initStubPath(), {
-      args: [String(theirs)],
-      clearEnv: true,
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn();
-    sys.close(theirs);
-    logDebug(`runc-init ${stub.pid}: sending an init program of ${ops.length} ops`);
-    for (const op of ops) sys.send(ours, encodeOp(op));
-    sys.send(ours, encodeOp({ op: Opcode.END }));
-
-    const buf = new Uint8Array(RECORD_SIZE);
-    const next = async (): Promise<Record | undefined> => {
-      const n = await sys.recv(ours, buf, -1);
-      return n === 0 ? undefined : decodeRecord(buf);
-    };
     let pid = 0;
     for (;;) {
-      const rec = await next();
+      const rec = await stub.next();
       if (!rec) {
-        const status = await stub.status;
+        const status = await stub.child.status;
         throw new InitError(
           pid
             ? "container init exited before it was ready"
@@ -72,27 +115,62 @@ export async function runInit(sys: Sys, ops: Op[], onPid: (pid: number) => void)
       if (rec.tag === Tag.PID) {
         pid = rec.pid;
         logDebug(`container init is pid ${pid}`);
-        await stub.status;
-        onPid(pid);
+        await stub.child.status;
         if (ops[rec.index + 1]?.op !== Opcode.WAIT_PARENT) {
           throw new InitError("the init program must wait for runc after the clone");
         }
-        sys.send(ours, encodeOp({ op: Opcode.CONTINUE }));
+        await handlers.onPid(pid);
+        cont();
+      } else if (rec.tag === Tag.HOOKS) {
+        try {
+          await handlers.onHooks(pid);
+        } catch (e) {
+          throw new InitError(`error during container init: ${(e as Error).message}`);
+        }
+        cont();
       } else if (rec.tag === Tag.READY) {
         logDebug(`container init ${pid} is ready, waiting on the exec fifo`);
         return pid;
       }
     }
   } finally {
-    sys.close(ours);
-    if (stub) await stub.status;
+    sys.close(stub.sock);
+    await stub.child.status;
+  }
+}
+
+/**
+ * Runs a program that does not clone (hooks in the runtime's namespaces) and
+ * waits for the stub to end.
+ *
+ * @param sys the syscall surface
+ * @param ops the program, ending in OP_EXIT
+ * @param cwd where it runs
+ * @throws Error with the failing op's message
+ */
+export async function runStubProgram(sys: Sys, ops: Op[], cwd: string): Promise<void> {
+  const stub = spawnStub(sys, ops, cwd);
+  try {
+    for (;;) {
+      const rec = await stub.next();
+      if (!rec) break;
+      if (rec.tag === Tag.ERROR) throw new Error(describeFailure(ops, rec));
+    }
+    const status = await stub.child.status;
+    if (!status.success) throw new Error(`runc-init exited with ${status.code}`);
+  } finally {
+    sys.close(stub.sock);
+    await stub.child.status;
   }
 }
 
 /** The message for a failed op, in runc's words. */
 function describeFailure(ops: Op[], rec: Record): string {
-  const op = ops[rec.index];
-  // exec lookups carry Go's complete message.
-  if (op?.op === Opcode.LOOKPATH) return rec.msg;
+  if (rec.err === COMPLETE_MESSAGE) {
+    // Hooks run by the init fail "during container init", as runc puts it.
+    return ops[rec.index]?.op === Opcode.RUN_HOOK && ops.some((o) => o.op === Opcode.CLONE)
+      ? `error during container init: ${rec.msg}`
+      : rec.msg;
+  }
   return rec.err ? `${rec.msg}: ${errnoText(rec.err)}` : rec.msg;
 }

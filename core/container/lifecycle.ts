@@ -17,6 +17,10 @@ import {
   withLock,
 } from "../state/state.ts";
 import { parseSignal } from "./signals.ts";
+import type { Sys } from "./sys.ts";
+import { hookState } from "../hooks/hooks.ts";
+import { runHooks } from "../hooks/run.ts";
+import { logError, logWarn } from "../log.ts";
 
 /** The OCI state document `runc state` prints. */
 export interface StateDocument {
@@ -97,10 +101,11 @@ function userName(uid: number): string {
  * Starts a created container: opens the exec fifo for reading, which lets the
  * waiting init execve the user's process, then removes the fifo.
  *
+ * @param sys the syscall surface (poststart hooks run through the stub)
  * @param root the runc root
  * @param id the container id
  */
-export async function startContainer(root: string, id: string): Promise<void> {
+export async function startContainer(sys: Sys, root: string, id: string): Promise<void> {
   const dir = stateDir(root, id);
   const st = await readState(root, id);
   await withLock(dir, async () => {
@@ -109,6 +114,11 @@ export async function startContainer(root: string, id: string): Promise<void> {
     if (status !== "created") throw new StateError("cannot start an already running container");
     await releaseFifo(fifoPath(dir), st);
   });
+  // The runtime-spec: a failing poststart hook is a warning, the container runs on.
+  const state = hookState(st.config, id, st.bundle, "running", st.initPid);
+  await runHooks(sys, st.config.hooks?.poststart, state, st.bundle).catch((e) =>
+    logWarn((e as Error).message)
+  );
 }
 
 /** Reads the byte the init writes into the fifo, then removes the fifo. */
@@ -147,12 +157,14 @@ export async function killContainer(root: string, id: string, signal = "SIGTERM"
  * Deletes a container. A created container is killed first; a running or
  * paused one only with force.
  *
+ * @param sys the syscall surface (poststop hooks run through the stub)
  * @param root the runc root
  * @param id the container id
  * @param force kill a running container first
  * @param wait waits for a killed init to go away (it may not be our child)
  */
 export async function deleteContainer(
+  sys: Sys,
   root: string,
   id: string,
   force: boolean,
@@ -175,6 +187,12 @@ export async function deleteContainer(
     }
   });
   await Deno.remove(dir, { recursive: true });
+  // As runc: poststop hooks run once the container is gone, and a failure is
+  // logged without failing the delete.
+  const state = hookState(st.config, id, st.bundle, "stopped", 0);
+  await runHooks(sys, st.config.hooks?.poststop, state, st.bundle).catch((e) =>
+    logError((e as Error).message)
+  );
 }
 
 /** Waits until a pid that is not our child has gone (or is a zombie). */

@@ -36,14 +36,14 @@ export async function runContainer(sys: Sys, opts: RunOptions): Promise<number> 
   if (foreground && !opts.noSubreaper) sys.setSubreaper(true);
   const { state } = await createContainer(sys, { ...opts, foreground });
   try {
-    await startContainer(opts.root, opts.id);
+    await startContainer(sys, opts.root, opts.id);
   } catch (e) {
-    await deleteContainer(opts.root, opts.id, true, waitChild(sys)).catch(() => {});
+    await deleteContainer(sys, opts.root, opts.id, true, waitChild(sys)).catch(() => {});
     throw e;
   }
   if (!foreground) return 0;
   const { status } = await sys.waitpid(state.initPid);
-  if (!opts.keep) await deleteContainer(opts.root, opts.id, true, waitChild(sys));
+  if (!opts.keep) await deleteContainer(sys, opts.root, opts.id, true, waitChild(sys));
   return exitCodeOf(status);
 }
 

@@ -8,9 +8,10 @@
  */
 import type { Mount, Spec } from "../spec/types.ts";
 import { MS, parseMountOptions } from "../mounts/options.ts";
-import { type Op, Opcode, Target } from "./protocol.ts";
+import { type Op, Opcode, Tag, Target } from "./protocol.ts";
 import { capabilityMask } from "./caps.ts";
 import { rlimitNumber } from "../spec/rlimits.ts";
+import { hookOps, hookState } from "../hooks/hooks.ts";
 
 /** clone(2) namespace flags by runtime-spec namespace type. */
 export const CLONE_FLAGS: Record<string, number> = {
@@ -54,6 +55,8 @@ export interface PlanInput {
   selinuxEnabled?: boolean;
   /** Environment added to process.env (socket activation: LISTEN_FDS, LISTEN_PID). */
   extraEnv?: string[];
+  /** The runtime's own environment, which hooks without env of their own get. */
+  runtimeEnv?: string[];
   /** Looks up a bind-mount source on the host. */
   sourceKind(path: string): SourceKind;
 }
@@ -126,6 +129,7 @@ export function planInit(input: PlanInput): Plan {
   const hasMountNs = namespaces.some((n) => n.type === "mount");
   const inUserns = namespaces.some((n) => n.type === "user");
   if (hasMountNs) ops.push(...planRootfs(input, inUserns));
+  else ops.push(...planCreateHooks(input));
 
   if (spec.hostname) ops.push({ op: Opcode.SETHOSTNAME, str: [spec.hostname] });
   if (spec.domainname) ops.push({ op: Opcode.SETDOMAINNAME, str: [spec.domainname] });
@@ -196,6 +200,14 @@ export function planInit(input: PlanInput): Plan {
   ops.push({ op: Opcode.LOOKPATH, str: [args[0] ?? "", path] });
   ops.push({ op: Opcode.READY });
   ops.push({ op: Opcode.WAIT_FIFO });
+  ops.push(
+    ...hookOps(
+      spec.hooks?.startContainer,
+      hookState(spec, input.id, input.bundle, "created", 0),
+      true,
+      input.runtimeEnv ?? [],
+    ),
+  );
   ops.push({
     op: Opcode.EXEC,
     num: [args.length, env.length, input.extraFds, user.uid],
@@ -236,6 +248,8 @@ function planRootfs(input: PlanInput, inUserns: boolean): Op[] {
   const devIsBind = mounts.some((m) => m.destination === "/dev" && isBind(m));
   if (!devIsBind) ops.push(...planDevices(input, inUserns));
 
+  ops.push(...planCreateHooks(input));
+
   if (input.noPivot) {
     throw new Error("--no-pivot is not implemented yet");
   }
@@ -246,6 +260,22 @@ function planRootfs(input: PlanInput, inUserns: boolean): Op[] {
     ops.push({ op: Opcode.MOUNT, str: ["", "/", "", ""], num: [rootPropFlags, Target.EXISTING] });
   }
   if (spec.root?.readonly) ops.push({ op: Opcode.REMOUNT, str: ["/"], num: [MS.RDONLY] });
+  return ops;
+}
+
+/**
+ * The hook point before the switch into the rootfs: the CLI runs prestart and
+ * createRuntime hooks, then the init runs createContainer hooks, where the
+ * host's root is still reachable (as runc does).
+ */
+function planCreateHooks(input: PlanInput): Op[] {
+  const hooks = input.spec.hooks;
+  const ops: Op[] = [];
+  if ((hooks?.prestart?.length ?? 0) + (hooks?.createRuntime?.length ?? 0) > 0) {
+    ops.push({ op: Opcode.WAIT_PARENT, num: [Tag.HOOKS] });
+  }
+  const state = hookState(input.spec, input.id, input.bundle, "creating", 0);
+  ops.push(...hookOps(hooks?.createContainer, state, true, input.runtimeEnv ?? []));
   return ops;
 }
 

@@ -1,0 +1,91 @@
+/**
+ * OCI hooks as init-program ops. Every hook is run by the C stub
+ * (csrc/hooks.c), so argv[0], the state on stdin, the timeout and the error
+ * text are the same wherever it runs: prestart, createRuntime, poststart and
+ * poststop in a stub of their own in the runtime's namespaces (core/hooks/run.ts),
+ * createContainer and startContainer inside the container by its init.
+ *
+ * @module
+ */
+import type { Hook, Spec } from "../spec/types.ts";
+import { type Op, Opcode } from "../init/protocol.ts";
+
+/** The state a hook reads on stdin (the runtime-spec's state, as runc marshals it). */
+export interface HookState {
+  ociVersion: string;
+  id: string;
+  status: "creating" | "created" | "running" | "stopped";
+  /** Left out when 0, as Go's omitempty does. */
+  pid?: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}
+
+/**
+ * The state JSON for hooks, keys in runc's order.
+ *
+ * @param spec the container's config (for annotations)
+ * @param id the container id
+ * @param bundle the bundle path
+ * @param status the status the hook point implies
+ * @param pid the init's pid, or 0 for none
+ * @returns the state
+ */
+export function hookState(
+  spec: Spec,
+  id: string,
+  bundle: string,
+  status: HookState["status"],
+  pid: number,
+): HookState {
+  const annotations = spec.annotations;
+  return {
+    ociVersion: spec.ociVersion ?? "",
+    id,
+    status,
+    ...(pid ? { pid } : {}),
+    bundle,
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
+  };
+}
+
+/**
+ * Ops that run a list of hooks in order.
+ *
+ * @param hooks the list from config.json
+ * @param state the state for stdin
+ * @param ownPid put the running process's pid into the state (hooks run by the
+ *   init see the pid in the container's pid namespace, as runc gives it)
+ * @param runtimeEnv the environment of a hook without env of its own (Go's exec
+ *   gives it the runtime's)
+ * @returns one RUN_HOOK op per hook
+ */
+export function hookOps(
+  hooks: readonly Hook[] | undefined,
+  state: HookState,
+  ownPid: boolean,
+  runtimeEnv: readonly string[],
+): Op[] {
+  const marker = 999999999;
+  // Rebuilt so that pid keeps its place between status and bundle.
+  const { ociVersion, id, status, bundle, annotations } = state;
+  const withPid = {
+    ociVersion,
+    id,
+    status,
+    pid: marker,
+    bundle,
+    ...(annotations ? { annotations } : {}),
+  };
+  const json = JSON.stringify(ownPid ? withPid : state);
+  const [before, after] = ownPid ? json.split(String(marker)) as [string, string] : [json, ""];
+  return (hooks ?? []).map((hook, i) => {
+    const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
+    const env = hook.env && hook.env.length > 0 ? hook.env : runtimeEnv;
+    return {
+      op: Opcode.RUN_HOOK,
+      num: [args.length, env.length, hook.timeout ?? 0, ownPid ? 1 : 0],
+      str: [hook.path, ...args, ...env, before, after, `error running hook #${i}`],
+    };
+  });
+}
