@@ -31,11 +31,13 @@ signal to the init process of the "ubuntu01" container:
   async run(ctx) {
     checkArgs("kill", ctx.args, 1, "min");
     checkArgs("kill", ctx.args, 2, "max");
-    if (ctx.flags["all"] === true) {
-      throw new Error("runc kill --all: not implemented yet (needs the cgroup managers)");
-    }
     const { killContainer } = await import("../core/container/lifecycle.ts");
-    await killContainer(ctx.global.root, ctx.args[0]!, ctx.args[1] ?? "SIGTERM");
+    await killContainer(
+      ctx.global.root,
+      ctx.args[0]!,
+      ctx.args[1] ?? "SIGTERM",
+      ctx.flags["all"] === true,
+    );
     return 0;
   },
 };

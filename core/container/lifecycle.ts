@@ -144,13 +144,52 @@ async function releaseFifo(path: string, st: ContainerState): Promise<void> {
  * @param root the runc root
  * @param id the container id
  * @param signal a name with or without SIG, or a number; default SIGTERM
+ * @param all every process of the container (found by its pid namespace
+ *   until the cgroup managers exist)
  */
-export async function killContainer(root: string, id: string, signal = "SIGTERM"): Promise<void> {
+export async function killContainer(
+  root: string,
+  id: string,
+  signal = "SIGTERM",
+  all = false,
+): Promise<void> {
   const st = await readState(root, id);
   const sig = parseSignal(signal);
   const status = containerStatus(root, st);
-  if (status === "stopped") throw new StateError("container not running");
-  Deno.kill(st.initPid, sig);
+  if (status === "stopped") {
+    // runc: --all on a stopped container has nothing to signal, and that is fine.
+    if (all) return;
+    throw new StateError("container not running");
+  }
+  if (!all) {
+    Deno.kill(st.initPid, sig);
+    return;
+  }
+  const hasPidNs = st.config.linux?.namespaces?.some((n) => n.type === "pid" && !n.path);
+  if (!hasPidNs) {
+    throw new StateError(
+      "kill --all: the container has no pid namespace of its own (needs cgroups)",
+    );
+  }
+  for (const pid of await pidsInNamespace(st.initPid)) {
+    try {
+      Deno.kill(pid, sig);
+    } catch { /* exited meanwhile */ }
+  }
+}
+
+/** Every process in the pid namespace whose init is initPid, the init first. */
+export async function pidsInNamespace(initPid: number): Promise<number[]> {
+  const ns = await Deno.readLink(`/proc/${initPid}/ns/pid`);
+  const pids = [initPid];
+  for await (const e of Deno.readDir("/proc")) {
+    const pid = Number(e.name);
+    if (!Number.isInteger(pid) || pid === initPid) continue;
+    try {
+      if (await Deno.readLink(`/proc/${pid}/ns/pid`) === ns) pids.push(pid);
+    } catch { /* gone, or not ours to see */ }
+  }
+  return pids;
 }
 
 /**

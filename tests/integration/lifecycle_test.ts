@@ -122,3 +122,65 @@ Deno.test({
       assert(!alive(pid));
     }, (s) => (s.process!.args = ["sleep", "100"])),
 });
+
+Deno.test({
+  name: name("kill --all signals every process of the container; kill's errors are runc's"),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      await sb.ok(["run", "-d", "c1"]);
+      const { pid } = JSON.parse(await sb.ok(["state", "c1"]));
+      let children: number[] = [];
+      for (let i = 0; i < 200 && children.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        const text = await Deno.readTextFile(`/proc/${pid}/task/${pid}/children`).catch(() => "");
+        children = text.trim().split(/\s+/).filter(Boolean).map(Number);
+      }
+      assertEquals(children.length, 2, "the container's two sleeps");
+      const bad = await sb.run(["kill", "c1", "FOO"]);
+      assertEquals(bad.code, 1);
+      assertStringIncludes(bad.stderr, 'unknown signal \\"FOO\\"');
+      await sb.ok(["kill", "--all", "c1", "KILL"]);
+      for (let i = 0; i < 300 && (alive(pid) || children.some(alive)); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert(!alive(pid) && !children.some(alive), "a process survived kill --all");
+      const stopped = await sb.run(["kill", "c1"]);
+      assertEquals(stopped.code, 1);
+      assertStringIncludes(stopped.stderr, "container not running");
+      await sb.ok(["kill", "--all", "c1"]);
+    }, (s) => (s.process!.args = ["sh", "-c", "sleep 100 & sleep 100 & wait"])),
+});
+
+Deno.test({
+  name: name("list: json, quiet, a bad format; run --keep leaves a stopped container"),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      assertEquals(await sb.ok(["list", "--format", "json"]), "null\n");
+      assertEquals((await sb.run(["run", "--keep", "c1"])).code, 0);
+      const st = JSON.parse(await sb.ok(["state", "c1"]));
+      assertEquals([st.status, st.pid], ["stopped", 0]);
+      const again = await sb.run(["start", "c1"]);
+      assertStringIncludes(again.stderr, "cannot start a container that has stopped");
+      assertEquals(await sb.ok(["list", "-q"]), "c1\n");
+      const json = JSON.parse(await sb.ok(["list", "--format", "json"]));
+      assertEquals(json.length, 1);
+      assertEquals(Object.keys(json[0]), [
+        "ociVersion",
+        "id",
+        "pid",
+        "status",
+        "bundle",
+        "rootfs",
+        "created",
+        "owner",
+      ]);
+      assertEquals([json[0].id, json[0].status, json[0].owner], ["c1", "stopped", "root"]);
+      const bad = await sb.run(["list", "--format", "yaml"]);
+      assertEquals(bad.code, 1);
+      assertStringIncludes(bad.stderr, "invalid format option");
+      await sb.ok(["delete", "c1"]);
+      assertEquals(await sb.ids(), []);
+    }, (s) => (s.process!.args = ["true"])),
+});
