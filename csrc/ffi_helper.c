@@ -4,6 +4,9 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <stddef.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <fcntl.h>
@@ -94,6 +97,57 @@ int rh_probe(void)
 int rh_set_subreaper(int on)
 {
 	return prctl(PR_SET_CHILD_SUBREAPER, on, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+static int unix_addr(const char *path, struct sockaddr_un *addr, socklen_t *len)
+{
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof(addr->sun_path))
+		return -ENAMETOOLONG;
+	memset(addr, 0, sizeof(*addr));
+	addr->sun_family = AF_UNIX;
+	memcpy(addr->sun_path, path, n);
+	if (path[0] == '@') /* abstract, as Go (and systemd) write it */
+		addr->sun_path[0] = '\0';
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	return 0;
+}
+
+int rh_unixgram_bind(const char *path)
+{
+	struct sockaddr_un addr;
+	socklen_t len;
+	int r = unix_addr(path, &addr, &len);
+	if (r < 0)
+		return r;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (path[0] != '@')
+		unlink(path);
+	if (bind(fd, (struct sockaddr *)&addr, len) < 0 ||
+	    (path[0] != '@' && chmod(path, 0777) < 0)) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+int64_t rh_unixgram_send(const char *path, const void *buf, size_t len)
+{
+	struct sockaddr_un addr;
+	socklen_t alen;
+	int r = unix_addr(path, &addr, &alen);
+	if (r < 0)
+		return r;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = sendto(fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *)&addr, alen);
+	int err = errno;
+	close(fd);
+	return n < 0 ? -err : n;
 }
 
 int rh_mkfifo(const char *path, int mode)

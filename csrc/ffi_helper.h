@@ -35,6 +35,13 @@ int rh_probe(void);
 /* mkfifo(path, mode), then chmod to mode (not masked by the umask). */
 int rh_mkfifo(const char *path, int mode);
 
+/* A unix datagram socket bound to path (mode 0777, close-on-exec); a stale
+ * socket file at path is replaced. Returns the fd. */
+int rh_unixgram_bind(const char *path);
+
+/* Sends one datagram to the unix socket at path ("@name": abstract). */
+int64_t rh_unixgram_send(const char *path, const void *buf, size_t len);
+
 /* prctl(PR_SET_CHILD_SUBREAPER, on). */
 int rh_set_subreaper(int on);
 

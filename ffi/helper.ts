@@ -19,6 +19,8 @@ const SYMBOLS = {
   rh_probe: { parameters: [], result: "i32" },
   rh_set_subreaper: { parameters: ["i32"], result: "i32" },
   rh_mkfifo: { parameters: ["buffer", "i32"], result: "i32" },
+  rh_unixgram_bind: { parameters: ["buffer"], result: "i32" },
+  rh_unixgram_send: { parameters: ["buffer", "buffer", "usize"], result: "i64" },
 } as const;
 
 let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
@@ -30,6 +32,10 @@ function helper() {
     lib = Deno.dlopen(`/proc/self/fd/${fd}`, SYMBOLS);
   }
   return lib.symbols;
+}
+
+function cstr(s: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(`${s}\0`);
 }
 
 function check(call: string, r: number | bigint): number {
@@ -67,7 +73,13 @@ export const ffiSys: Sys = {
     return helper().rh_probe();
   },
   mkfifo(path: string, mode: number): void {
-    check(`mkfifo ${path}`, helper().rh_mkfifo(new TextEncoder().encode(`${path}\0`), mode));
+    check(`mkfifo ${path}`, helper().rh_mkfifo(cstr(path), mode));
+  },
+  unixgramBind(path: string): number {
+    return check(`bind ${path}`, helper().rh_unixgram_bind(cstr(path)));
+  },
+  unixgramSend(path: string, bytes: Uint8Array<ArrayBuffer>): void {
+    check(`send to ${path}`, helper().rh_unixgram_send(cstr(path), bytes, BigInt(bytes.length)));
   },
   setSubreaper(on: boolean): void {
     check("prctl(PR_SET_CHILD_SUBREAPER)", helper().rh_set_subreaper(on ? 1 : 0));

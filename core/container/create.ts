@@ -19,6 +19,7 @@ import {
 } from "../state/state.ts";
 import type { Sys } from "./sys.ts";
 import { runInit } from "./init_process.ts";
+import { addNotifySocket, hostNotifySocket, notifyDir } from "./notify.ts";
 import { logWarn } from "../log.ts";
 import { hookState } from "../hooks/hooks.ts";
 import { runHooks, runtimeEnv } from "../hooks/run.ts";
@@ -89,6 +90,10 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   try {
     const fifo = fifoPath(dir);
     sys.mkfifo(fifo, 0o622);
+    if (hostNotifySocket()) {
+      await Deno.mkdir(notifyDir(dir), { mode: 0o755 });
+      addNotifySocket(spec, dir);
+    }
     const listenFds = socketActivationFds();
     const plan = planInit({
       spec,

@@ -18,6 +18,7 @@ import {
 } from "../state/state.ts";
 import { parseSignal } from "./signals.ts";
 import type { Sys } from "./sys.ts";
+import { bindNotifySocket, hostNotifySocket, type NotifyRelay } from "./notify.ts";
 import { hookState } from "../hooks/hooks.ts";
 import { runHooks } from "../hooks/run.ts";
 import { logError, logWarn } from "../log.ts";
@@ -108,12 +109,21 @@ function userName(uid: number): string {
 export async function startContainer(sys: Sys, root: string, id: string): Promise<void> {
   const dir = stateDir(root, id);
   const st = await readState(root, id);
-  await withLock(dir, async () => {
-    const status = containerStatus(root, st);
-    if (status === "stopped") throw new StateError("cannot start a container that has stopped");
-    if (status !== "created") throw new StateError("cannot start an already running container");
-    await releaseFifo(fifoPath(dir), st);
-  });
+  let notify: NotifyRelay | undefined;
+  try {
+    await withLock(dir, async () => {
+      const status = containerStatus(root, st);
+      if (status === "stopped") throw new StateError("cannot start a container that has stopped");
+      if (status !== "created") throw new StateError("cannot start an already running container");
+      const host = hostNotifySocket();
+      if (host) notify = bindNotifySocket(sys, dir, host);
+      await releaseFifo(fifoPath(dir), st);
+    });
+    // With NOTIFY_SOCKET, start returns once the container is READY (or gone).
+    await notify?.relay(st);
+  } finally {
+    notify?.close();
+  }
   // The runtime-spec: a failing poststart hook is a warning, the container runs on.
   const state = hookState(st.config, id, st.bundle, "running", st.initPid);
   await runHooks(sys, st.config.hooks?.poststart, state, st.bundle).catch((e) =>

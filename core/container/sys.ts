@@ -22,6 +22,10 @@ export interface Sys {
   probe(): number;
   /** mkfifo(2). */
   mkfifo(path: string, mode: number): void;
+  /** A unix datagram socket bound to path (mode 0777); returns its fd. */
+  unixgramBind(path: string): number;
+  /** Sends one datagram to the unix socket at path (`@name`: abstract). */
+  unixgramSend(path: string, bytes: Uint8Array<ArrayBuffer>): void;
   /** prctl(PR_SET_CHILD_SUBREAPER). */
   setSubreaper(on: boolean): void;
 }
