@@ -12,7 +12,7 @@ export DENO_NO_UPDATE_CHECK := 1
 CC ?= cc
 CROSS_CC_aarch64 := aarch64-linux-gnu-gcc
 CFLAGS_COMMON := -std=gnu11 -Os -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing
-STUB_SRC := csrc/init_stub.c csrc/program.c csrc/ops.c csrc/hooks.c
+STUB_SRC := csrc/init_stub.c csrc/program.c csrc/ops.c csrc/hooks.c csrc/console.c
 STUB_HDR := csrc/program.h csrc/protocol.h
 HELPER_SRC := csrc/ffi_helper.c
 

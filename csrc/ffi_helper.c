@@ -1,6 +1,8 @@
 /* See ffi_helper.h. */
 #include <errno.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +15,8 @@
 #include <unistd.h>
 
 #include "ffi_helper.h"
+
+static int unix_addr(const char *path, struct sockaddr_un *addr, socklen_t *len);
 
 int rh_socketpair(int32_t *fds)
 {
@@ -39,8 +43,9 @@ int64_t rh_send(int fd, const void *buf, size_t len)
 	return n < 0 ? -errno : n;
 }
 
-int64_t rh_recv(int fd, void *buf, size_t len, int timeout_ms)
+int64_t rh_recv(int fd, void *buf, size_t len, int timeout_ms, int32_t *fd_out)
 {
+	*fd_out = -1;
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int r;
 	do
@@ -50,11 +55,170 @@ int64_t rh_recv(int fd, void *buf, size_t len, int timeout_ms)
 		return -errno;
 	if (r == 0)
 		return -ETIMEDOUT;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
+	};
 	ssize_t n;
 	do
-		n = recv(fd, buf, len, MSG_CMSG_CLOEXEC);
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
+	if (n < 0)
+		return -errno;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int got;
+			memcpy(&got, CMSG_DATA(c), sizeof(int));
+			*fd_out = got;
+		}
+	}
+	return n;
+}
+
+int rh_send_fd(const char *path, const char *name, int fd)
+{
+	struct sockaddr_un addr;
+	socklen_t alen;
+	int r = unix_addr(path, &addr, &alen);
+	if (r < 0)
+		return r;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (connect(s, (struct sockaddr *)&addr, alen) < 0) {
+		int err = errno;
+		close(s);
+		return -err;
+	}
+	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	ssize_t n;
+	do
+		n = sendmsg(s, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	int err = errno;
+	close(s);
+	return n < 0 ? -err : 0;
+}
+
+int rh_set_winsize(int fd, int rows, int cols)
+{
+	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+	return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+}
+
+int rh_get_winsize(int fd, int32_t *rows_cols)
+{
+	struct winsize ws;
+	if (ioctl(fd, TIOCGWINSZ, &ws) < 0)
+		return -errno;
+	rows_cols[0] = ws.ws_row;
+	rows_cols[1] = ws.ws_col;
+	return 0;
+}
+
+int rh_tty_raw(int fd, void *saved)
+{
+	struct termios t;
+	_Static_assert(sizeof(t) <= RH_TERMIOS_SIZE, "termios is larger than RH_TERMIOS_SIZE");
+	if (tcgetattr(fd, &t) < 0)
+		return -errno;
+	memcpy(saved, &t, sizeof(t));
+	cfmakeraw(&t);
+	return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
+}
+
+int rh_tty_restore(int fd, const void *saved)
+{
+	struct termios t;
+	memcpy(&t, saved, sizeof(t));
+	return tcsetattr(fd, TCSANOW, &t) < 0 ? -errno : 0;
+}
+
+int rh_open_tty(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	return fd < 0 ? -errno : fd;
+}
+
+int rh_isatty(int fd)
+{
+	return isatty(fd);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int rh_pty_relay(int master, int in_fd, int out_fd)
+{
+	char buf[8192];
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = master, .events = POLLIN },
+			{ .fd = in_fd, .events = POLLIN },
+		};
+		int r = poll(p, in_fd >= 0 ? 2 : 1, -1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = read(master, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) /* EIO: every slave fd is closed */
+				return 0;
+			int w = write_all(out_fd, buf, (size_t)n);
+			if (w < 0)
+				return w;
+		}
+		if (in_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t n = read(in_fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				in_fd = -1; /* our stdin ended; the container's output goes on */
+				continue;
+			}
+			int w = write_all(master, buf, (size_t)n);
+			if (w < 0)
+				return w;
+		}
+	}
 }
 
 int rh_waitpid(int pid, int32_t *status, int flags)

@@ -17,8 +17,34 @@ int rh_socketpair(int32_t *fds);
 int64_t rh_send(int fd, const void *buf, size_t len);
 
 /* recv() one message, waiting at most timeout_ms (-1: forever); 0 at EOF,
- * -ETIMEDOUT when nothing came. */
-int64_t rh_recv(int fd, void *buf, size_t len, int timeout_ms);
+ * -ETIMEDOUT when nothing came. An fd passed with SCM_RIGHTS is stored in
+ * *fd_out (close-on-exec), else -1 is. */
+int64_t rh_recv(int fd, void *buf, size_t len, int timeout_ms, int32_t *fd_out);
+
+/* Connects to the unix stream socket at path and sends fd with SCM_RIGHTS, with
+ * name as the payload (runc's utils.SendFd, which console receivers expect). */
+int rh_send_fd(const char *path, const char *name, int fd);
+
+/* TIOCSWINSZ / TIOCGWINSZ. */
+int rh_set_winsize(int fd, int rows, int cols);
+int rh_get_winsize(int fd, int32_t *rows_cols);
+
+/* Puts a terminal in raw mode (cfmakeraw), saving its settings in saved (at
+ * least RH_TERMIOS_SIZE bytes); rh_tty_restore puts them back. */
+#define RH_TERMIOS_SIZE 64
+int rh_tty_raw(int fd, void *saved);
+int rh_tty_restore(int fd, const void *saved);
+
+/* open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY): the controlling terminal. */
+int rh_open_tty(void);
+
+/* isatty(fd) as 1 or 0. */
+int rh_isatty(int fd);
+
+/* Copies in_fd to master and master to out_fd until the master hangs up (the
+ * container's side is closed). Blocks: call it off the main thread. in_fd may be
+ * -1. Returns 0 or -errno. */
+int rh_pty_relay(int master, int in_fd, int out_fd);
 
 /* waitpid(); returns the pid and stores the raw wait status. */
 int rh_waitpid(int pid, int32_t *status, int flags);

@@ -200,6 +200,21 @@ static int remount_fd(struct program *prog, int fd, const char *name, unsigned l
 	return 0;
 }
 
+int mount_console(struct program *prog, int slave)
+{
+	int fd = file_in_root(prog, "/dev/console");
+	if (fd < 0)
+		return fail(prog, -fd, "create /dev/console");
+	char src[FD_PATH_LEN], dst[FD_PATH_LEN];
+	fd_path(src, slave);
+	fd_path(dst, fd);
+	int ret = 0;
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		ret = fail(prog, errno, "mount the terminal on /dev/console");
+	close(fd);
+	return ret;
+}
+
 static int op_remount(struct program *prog, const struct op *op)
 {
 	int fd = open_in_root(prog, op->str[0], 0);
@@ -733,9 +748,13 @@ int op_dispatch(struct program *prog, const struct op *op, int index)
 	case OP_CAP_BOUNDING:
 		return op_cap_bounding(prog, op);
 	case OP_CHDIR:
-		return chdir(str[0]) < 0 ? fail(prog, errno, "chdir to cwd (\"%s\") set in config.json",
-						str[0])
-					 : 0;
+		return chdir(str[0]) < 0
+			       ? fail(prog, errno, "chdir to cwd (\"%s\") set in config.json failed", str[0])
+			       : 0;
+	case OP_CONSOLE:
+		return op_console(prog, op, index);
+	case OP_FIX_STDIO:
+		return op_fix_stdio(prog, op);
 	case OP_RUN_HOOK:
 		return op_run_hook(prog, op);
 	case OP_EXIT:

@@ -43,6 +43,13 @@ void send_record(struct program *prog, int tag, int index, int err, int pid, con
 /* Formats into prog->err and returns -err (err is a positive errno). */
 int fail(struct program *prog, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* OP_CONSOLE and OP_FIX_STDIO, in console.c. */
+int op_console(struct program *prog, const struct op *op, int index);
+int op_fix_stdio(struct program *prog, const struct op *op);
+
+/* Bind-mounts the open pty slave on /dev/console inside the root (ops.c). */
+int mount_console(struct program *prog, int slave);
+
 /* OP_RUN_HOOK, in hooks.c. */
 int op_run_hook(struct program *prog, const struct op *op);
 

@@ -82,6 +82,9 @@ enum rp_opcode {
 	                         strs path, argv, env, state before the pid, state after,
 	                         the label errors start with */
 	OP_EXIT = 35,         /* exit 0: the end of a program that only runs hooks */
+	OP_CONSOLE = 36,      /* num0 1: mount on /dev/console, num1 rows, num2 columns: make a
+	                         pty, send its master (REC_CONSOLE), make the slave stdio */
+	OP_FIX_STDIO = 37,    /* num0 uid: give stdio (but /dev/null) to the process's user */
 };
 
 /* How OP_MOUNT finds its target. */
@@ -99,6 +102,7 @@ enum rp_tag {
 	REC_WARN = 4,    /* msg */
 	REC_DEBUG = 5,   /* msg */
 	REC_HOOKS = 6,   /* the mounts are done: run prestart and createRuntime hooks, then CONTINUE */
+	REC_CONSOLE = 7, /* the pty master, attached with SCM_RIGHTS */
 };
 
 struct rp_op {

@@ -13,7 +13,19 @@ import type { Sys } from "../core/container/sys.ts";
 const SYMBOLS = {
   rh_socketpair: { parameters: ["buffer"], result: "i32" },
   rh_send: { parameters: ["i32", "buffer", "usize"], result: "i64" },
-  rh_recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i64", nonblocking: true },
+  rh_recv: {
+    parameters: ["i32", "buffer", "usize", "i32", "buffer"],
+    result: "i64",
+    nonblocking: true,
+  },
+  rh_send_fd: { parameters: ["buffer", "buffer", "i32"], result: "i32" },
+  rh_set_winsize: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  rh_get_winsize: { parameters: ["i32", "buffer"], result: "i32" },
+  rh_tty_raw: { parameters: ["i32", "buffer"], result: "i32" },
+  rh_tty_restore: { parameters: ["i32", "buffer"], result: "i32" },
+  rh_isatty: { parameters: ["i32"], result: "i32" },
+  rh_open_tty: { parameters: [], result: "i32" },
+  rh_pty_relay: { parameters: ["i32", "i32", "i32"], result: "i32", nonblocking: true },
   rh_waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32", nonblocking: true },
   rh_close: { parameters: ["i32"], result: "i32" },
   rh_probe: { parameters: [], result: "i32" },
@@ -59,7 +71,42 @@ export const ffiSys: Sys = {
     check("send", helper().rh_send(fd, bytes, BigInt(bytes.length)));
   },
   async recv(fd: number, buf: Uint8Array<ArrayBuffer>, timeoutMs: number): Promise<number> {
-    return check("recv", await helper().rh_recv(fd, buf, BigInt(buf.length), timeoutMs));
+    const { n, fd: passed } = await ffiSys.recvWithFd(fd, buf, timeoutMs);
+    if (passed >= 0) helper().rh_close(passed);
+    return n;
+  },
+  async recvWithFd(
+    fd: number,
+    buf: Uint8Array<ArrayBuffer>,
+    timeoutMs: number,
+  ): Promise<{ n: number; fd: number }> {
+    const out = new Int32Array(1);
+    const n = check("recv", await helper().rh_recv(fd, buf, BigInt(buf.length), timeoutMs, out));
+    return { n, fd: out[0]! };
+  },
+  sendFd(path: string, name: string, fd: number): void {
+    check(`send the console to ${path}`, helper().rh_send_fd(cstr(path), cstr(name), fd));
+  },
+  setWinsize(fd: number, rows: number, cols: number): void {
+    check("set the terminal size", helper().rh_set_winsize(fd, rows, cols));
+  },
+  getWinsize(fd: number): { rows: number; cols: number } | undefined {
+    const out = new Int32Array(2);
+    return helper().rh_get_winsize(fd, out) < 0 ? undefined : { rows: out[0]!, cols: out[1]! };
+  },
+  makeRaw(fd: number): () => void {
+    const saved = new Uint8Array(64);
+    check("make the terminal raw", helper().rh_tty_raw(fd, saved));
+    return () => void helper().rh_tty_restore(fd, saved);
+  },
+  openTty(): number {
+    return check("open /dev/tty", helper().rh_open_tty());
+  },
+  isatty(fd: number): boolean {
+    return helper().rh_isatty(fd) === 1;
+  },
+  async ptyRelay(master: number, inFd: number, outFd: number): Promise<void> {
+    check("copy the terminal", await helper().rh_pty_relay(master, inFd, outFd));
   },
   async waitpid(pid: number, flags = 0): Promise<{ pid: number; status: number }> {
     const st = new Int32Array(1);

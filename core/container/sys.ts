@@ -15,6 +15,26 @@ export interface Sys {
   send(fd: number, bytes: Uint8Array<ArrayBuffer>): void;
   /** Receives one message into buf; 0 at EOF; throws ETIMEDOUT after timeoutMs (-1: never). */
   recv(fd: number, buf: Uint8Array<ArrayBuffer>, timeoutMs: number): Promise<number>;
+  /** Like recv, and returns an fd passed with SCM_RIGHTS (-1 when none). */
+  recvWithFd(
+    fd: number,
+    buf: Uint8Array<ArrayBuffer>,
+    timeoutMs: number,
+  ): Promise<{ n: number; fd: number }>;
+  /** Sends fd over the unix stream socket at path, with name as payload (console sockets). */
+  sendFd(path: string, name: string, fd: number): void;
+  /** TIOCSWINSZ */
+  setWinsize(fd: number, rows: number, cols: number): void;
+  /** TIOCGWINSZ, or undefined when fd is not a terminal. */
+  getWinsize(fd: number): { rows: number; cols: number } | undefined;
+  /** Puts a terminal in raw mode; returns what restores it. */
+  makeRaw(fd: number): () => void;
+  /** Opens the controlling terminal, /dev/tty; throws a SyscallError naming it. */
+  openTty(): number;
+  /** isatty(3) */
+  isatty(fd: number): boolean;
+  /** Copies inFd (-1: none) to the pty master and the master to outFd until the container's side closes. */
+  ptyRelay(master: number, inFd: number, outFd: number): Promise<void>;
   /** waitpid() on a child of this process; status is the raw wait status. */
   waitpid(pid: number, flags?: number): Promise<{ pid: number; status: number }>;
   close(fd: number): void;

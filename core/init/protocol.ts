@@ -44,6 +44,8 @@ export const Opcode = {
   JOIN_NS: 33,
   RUN_HOOK: 34,
   EXIT: 35,
+  CONSOLE: 36,
+  FIX_STDIO: 37,
 } as const;
 export type Opcode = typeof Opcode[keyof typeof Opcode];
 
@@ -51,7 +53,7 @@ export type Opcode = typeof Opcode[keyof typeof Opcode];
 export const Target = { HOST: 0, DIR: 1, FILE: 2, EXISTING: 3 } as const;
 
 /** Record tags (enum rp_tag). */
-export const Tag = { PID: 1, READY: 2, ERROR: 3, WARN: 4, DEBUG: 5, HOOKS: 6 } as const;
+export const Tag = { PID: 1, READY: 2, ERROR: 3, WARN: 4, DEBUG: 5, HOOKS: 6, CONSOLE: 7 } as const;
 
 /** errno ECANCELED in a REC_ERROR: the message is complete (runc's own words). */
 export const COMPLETE_MESSAGE = 125;

@@ -1,0 +1,77 @@
+/**
+ * The caller's side of a container's terminal when runc stays in the
+ * foreground (`run` or `exec -t` without --console-socket): find the caller's
+ * terminal as runc does, put it in raw mode, keep the container's pty the same
+ * size, and copy both ways until the container's side closes.
+ *
+ * @module
+ */
+import type { Sys } from "./sys.ts";
+import { StateError } from "../state/state.ts";
+
+/** The caller's terminal: one of stderr, stdout, stdin, or /dev/tty. */
+export interface HostConsole {
+  fd: number;
+  /** The fd was opened here (/dev/tty) and is closed with the relay. */
+  opened: boolean;
+}
+
+/**
+ * Finds the caller's terminal as runc's initHostConsole does.
+ *
+ * @param sys the syscall surface
+ * @returns the terminal
+ * @throws StateError `open /dev/tty: no such device or address` when there is none
+ */
+export function findHostConsole(sys: Sys): HostConsole {
+  for (const fd of [2, 1, 0]) if (sys.isatty(fd)) return { fd, opened: false };
+  try {
+    return { fd: sys.openTty(), opened: true };
+  } catch (e) {
+    throw new StateError((e as Error).message);
+  }
+}
+
+/** A running relay between the caller's terminal and the container's pty. */
+export interface Relay {
+  /** Resolves when the container's side of the pty has closed and all output is copied. */
+  done: Promise<void>;
+  /** Puts the caller's terminal back as it was. */
+  restore(): void;
+}
+
+/**
+ * Starts copying between our stdio and the pty master, with the caller's
+ * terminal raw and SIGWINCH forwarded as a resize.
+ *
+ * @param sys the syscall surface
+ * @param host the caller's terminal
+ * @param master the pty master the init sent
+ */
+export function startRelay(sys: Sys, host: HostConsole, master: number): Relay {
+  let restoreRaw: (() => void) | undefined;
+  try {
+    restoreRaw = sys.makeRaw(host.fd);
+  } catch { /* not a terminal we may change: copy anyway */ }
+  const resize = () => {
+    const size = sys.getWinsize(host.fd);
+    if (size && size.rows > 0 && size.cols > 0) {
+      try {
+        sys.setWinsize(master, size.rows, size.cols);
+      } catch { /* the container is gone */ }
+    }
+  };
+  resize();
+  const onWinch = () => resize();
+  Deno.addSignalListener("SIGWINCH", onWinch);
+  const done = sys.ptyRelay(master, 0, 1).finally(() => {
+    Deno.removeSignalListener("SIGWINCH", onWinch);
+  });
+  return {
+    done,
+    restore() {
+      restoreRaw?.();
+      if (host.opened) sys.close(host.fd);
+    },
+  };
+}
