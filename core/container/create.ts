@@ -38,12 +38,52 @@ export interface CreateOptions {
   preserveFds: number;
   /** Whether the caller will wait in the foreground (run without -d). */
   foreground: boolean;
+  /** Called before anything is created when the container has a terminal relayed by runc. */
+  onForegroundTerminal?: () => void;
 }
 
 /** A container whose init waits on the exec fifo. */
 export interface Created {
   state: ContainerState;
   dir: string;
+  /** The pty master, when the container has a terminal and runc stays in the foreground. */
+  consoleFd?: number;
+}
+
+/**
+ * runc's checkTerminal: a detached container with a terminal needs a console
+ * socket, and a console socket needs a detached container with a terminal.
+ *
+ * @param terminal process.terminal
+ * @param detach the command returns before the container ends (create, run -d, exec -d)
+ * @param consoleSocket --console-socket
+ */
+export function checkTerminal(terminal: boolean, detach: boolean, consoleSocket?: string): void {
+  if (detach && terminal && !consoleSocket) {
+    throw new StateError("cannot allocate tty if runc will detach without setting console socket");
+  }
+  if ((!detach || !terminal) && consoleSocket) {
+    throw new StateError("cannot use console socket if runc will not detach or allocate tty");
+  }
+}
+
+/**
+ * What to do with the pty master the init sends: pass it to the console
+ * socket, or keep it for the foreground relay.
+ */
+export function consoleHandler(
+  sys: Sys,
+  consoleSocket: string | undefined,
+  keep: (fd: number) => void,
+): (fd: number) => void {
+  return (fd) => {
+    if (!consoleSocket) return keep(fd);
+    try {
+      sys.sendFd(absolute(consoleSocket), "/dev/ptmx", fd);
+    } finally {
+      sys.close(fd);
+    }
+  };
 }
 
 /**
@@ -63,17 +103,8 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   });
   const process = spec.process;
   if (!process) throw new StateError("process is required to start a container");
-  if (process.terminal) {
-    if (!opts.consoleSocket && !opts.foreground) {
-      throw new StateError(
-        "cannot allocate tty if runc will detach without setting console socket",
-      );
-    }
-    throw new StateError("process.terminal: terminals are not implemented yet");
-  }
-  if (opts.consoleSocket) {
-    throw new StateError("cannot use console socket if runc will not detach or allocate tty");
-  }
+  checkTerminal(!!process.terminal, !opts.foreground, opts.consoleSocket);
+  if (process.terminal && opts.foreground) opts.onForegroundTerminal?.();
   const rootfs = absoluteFrom(bundle, spec.root?.path ?? "rootfs");
 
   await Deno.mkdir(opts.root, { recursive: true, mode: 0o711 });
@@ -87,6 +118,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   }
 
   let initPid = 0;
+  let consoleFd: number | undefined;
   try {
     const fifo = fifoPath(dir);
     sys.mkfifo(fifo, 0o622);
@@ -116,6 +148,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
         initPid = pid;
         if (plan.newUserns) writeIdMaps(pid, spec.linux?.uidMappings, spec.linux?.gidMappings);
       },
+      onConsole: consoleHandler(sys, opts.consoleSocket, (fd) => (consoleFd = fd)),
       onHooks: async (pid) => {
         const state = hookState(spec, opts.id, bundle, "creating", pid);
         await runHooks(sys, spec.hooks?.prestart, state, bundle);
@@ -135,8 +168,9 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
     };
     await writeState(dir, state);
     if (opts.pidFile) await writePidFile(opts.pidFile, initPid);
-    return { state, dir };
+    return { state, dir, ...(consoleFd !== undefined ? { consoleFd } : {}) };
   } catch (e) {
+    if (consoleFd !== undefined) sys.close(consoleFd);
     if (initPid > 0) {
       try {
         Deno.kill(initPid, "SIGKILL");

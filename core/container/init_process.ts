@@ -35,6 +35,8 @@ export interface InitHandlers {
   onPid(pid: number): void | Promise<void>;
   /** The mounts are done: run prestart and createRuntime hooks. */
   onHooks(pid: number): Promise<void>;
+  /** The pty master of the container's terminal; the handler owns the fd. */
+  onConsole?(master: number): void;
 }
 
 /** A stub process with the program sent, and its end of the socket. */
@@ -42,6 +44,8 @@ interface Stub {
   child: Deno.ChildProcess;
   sock: number;
   next(): Promise<Record | undefined>;
+  /** The fd the last record carried (SCM_RIGHTS), or -1. */
+  lastFd(): number;
 }
 
 function spawnStub(sys: Sys, ops: Op[], cwd: string): Stub {
@@ -71,13 +75,16 @@ function spawnStub(sys: Sys, ops: Op[], cwd: string): Stub {
     throw e;
   }
   const buf = new Uint8Array(RECORD_SIZE);
+  let passed = -1;
   return {
     child,
     sock: ours,
     next: async () => {
-      const n = await sys.recv(ours, buf, -1);
+      const { n, fd } = await sys.recvWithFd(ours, buf, -1);
+      passed = fd;
       return n === 0 ? undefined : decodeRecord(buf);
     },
+    lastFd: () => passed,
   };
 }
 
@@ -128,6 +135,11 @@ export async function runInit(
           throw new InitError(`error during container init: ${(e as Error).message}`);
         }
         cont();
+      } else if (rec.tag === Tag.CONSOLE) {
+        const fd = stub.lastFd();
+        if (fd < 0) throw new InitError("the init sent no terminal");
+        if (handlers.onConsole) handlers.onConsole(fd);
+        else sys.close(fd);
       } else if (rec.tag === Tag.READY) {
         logDebug(`container init ${pid} is ready, waiting on the exec fifo`);
         return pid;

@@ -7,6 +7,8 @@
 import { createContainer, type CreateOptions } from "./create.ts";
 import { deleteContainer, startContainer } from "./lifecycle.ts";
 import type { Sys } from "./sys.ts";
+import { findHostConsole, type HostConsole } from "./tty.ts";
+import { waitForeground } from "./foreground.ts";
 
 /** Options of `runc run` beyond those of create. */
 export interface RunOptions extends CreateOptions {
@@ -34,7 +36,13 @@ export function exitCodeOf(status: number): number {
 export async function runContainer(sys: Sys, opts: RunOptions): Promise<number> {
   const foreground = !opts.detach;
   if (foreground && !opts.noSubreaper) sys.setSubreaper(true);
-  const { state } = await createContainer(sys, { ...opts, foreground });
+  let host: HostConsole | undefined;
+  const { state, consoleFd } = await createContainer(sys, {
+    ...opts,
+    foreground,
+    // Found before anything is created, so a missing terminal leaves nothing behind.
+    onForegroundTerminal: () => (host = findHostConsole(sys)),
+  });
   try {
     await startContainer(sys, opts.root, opts.id);
   } catch (e) {
@@ -42,7 +50,11 @@ export async function runContainer(sys: Sys, opts: RunOptions): Promise<number> 
     throw e;
   }
   if (!foreground) return 0;
-  const { status } = await sys.waitpid(state.initPid);
+  const status = await waitForeground(
+    sys,
+    state.initPid,
+    consoleFd !== undefined && host ? { master: consoleFd, host } : undefined,
+  );
   if (!opts.keep) await deleteContainer(sys, opts.root, opts.id, true, waitChild(sys));
   return exitCodeOf(status);
 }

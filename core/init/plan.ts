@@ -129,7 +129,10 @@ export function planInit(input: PlanInput): Plan {
   const hasMountNs = namespaces.some((n) => n.type === "mount");
   const inUserns = namespaces.some((n) => n.type === "user");
   if (hasMountNs) ops.push(...planRootfs(input, inUserns));
-  else ops.push(...planCreateHooks(input));
+  else {
+    ops.push(...planCreateHooks(input));
+    if (process.terminal) ops.push(consoleOp(spec, false));
+  }
 
   if (spec.hostname) ops.push({ op: Opcode.SETHOSTNAME, str: [spec.hostname] });
   if (spec.domainname) ops.push({ op: Opcode.SETDOMAINNAME, str: [spec.domainname] });
@@ -182,6 +185,7 @@ export function planInit(input: PlanInput): Plan {
   const user = process.user ?? { uid: 0, gid: 0 };
   if (user.umask !== undefined) ops.push({ op: Opcode.UMASK, num: [user.umask] });
   ops.push({ op: Opcode.SETGROUPS, str: [(user.additionalGids ?? []).join(",")] });
+  ops.push({ op: Opcode.FIX_STDIO, num: [user.uid] });
   ops.push({ op: Opcode.SETUSER, num: [user.uid, user.gid] });
   ops.push({ op: Opcode.CHDIR, str: [process.cwd] });
   ops.push({
@@ -256,6 +260,7 @@ function planRootfs(input: PlanInput, inUserns: boolean): Op[] {
   ops.push({ op: Opcode.PIVOT_ROOT });
   // The cwd is made inside the new root, before it may become read-only.
   ops.push({ op: Opcode.MKDIR, str: [spec.process?.cwd ?? "/"], num: [0o755] });
+  if (spec.process?.terminal) ops.push(consoleOp(spec, true));
   if (rootPropFlags) {
     ops.push({ op: Opcode.MOUNT, str: ["", "/", "", ""], num: [rootPropFlags, Target.EXISTING] });
   }
@@ -277,6 +282,15 @@ function planCreateHooks(input: PlanInput): Op[] {
   const state = hookState(input.spec, input.id, input.bundle, "creating", 0);
   ops.push(...hookOps(hooks?.createContainer, state, true, input.runtimeEnv ?? []));
   return ops;
+}
+
+/**
+ * The container's terminal, made in its own devpts (the master goes to the
+ * CLI; the slave becomes stdio and, with a mount namespace, /dev/console).
+ */
+export function consoleOp(spec: Spec, mountConsole: boolean): Op {
+  const size = spec.process?.consoleSize;
+  return { op: Opcode.CONSOLE, num: [mountConsole ? 1 : 0, size?.height ?? 0, size?.width ?? 0] };
 }
 
 function isBind(m: Mount): boolean {
