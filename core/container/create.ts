@@ -193,7 +193,13 @@ function writeIdMaps(
   if (gid?.length) Deno.writeTextFileSync(`/proc/${pid}/gid_map`, fmt(gid));
 }
 
-async function writePidFile(path: string, pid: number): Promise<void> {
+/**
+ * Writes a pid file atomically (temp file, then rename), as runc does.
+ *
+ * @param path the file, relative to the cwd or absolute
+ * @param pid the pid
+ */
+export async function writePidFile(path: string, pid: number): Promise<void> {
   const abs = absolute(path);
   const tmp = `${abs.slice(0, abs.lastIndexOf("/") + 1)}.${abs.slice(abs.lastIndexOf("/") + 1)}`;
   await Deno.writeTextFile(tmp, String(pid), { mode: 0o644 });
@@ -211,7 +217,7 @@ function socketActivationFds(): number {
 }
 
 /** Where to write an AppArmor exec profile, or undefined when AppArmor is off. */
-function apparmorExecAttr(): string | undefined {
+export function apparmorExecAttr(): string | undefined {
   try {
     if (Deno.readTextFileSync("/sys/module/apparmor/parameters/enabled").trim() !== "Y") {
       return undefined;
@@ -224,7 +230,8 @@ function apparmorExecAttr(): string | undefined {
     : "/proc/self/attr/exec";
 }
 
-function selinuxEnabled(): boolean {
+/** Whether SELinux is enabled on this host (selinuxfs is mounted). */
+export function selinuxEnabled(): boolean {
   try {
     return / - selinuxfs /.test(Deno.readTextFileSync("/proc/self/mountinfo"));
   } catch {

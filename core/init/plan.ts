@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Mount, Spec } from "../spec/types.ts";
+import type { Mount, Process, Spec } from "../spec/types.ts";
 import { MS, parseMountOptions } from "../mounts/options.ts";
 import { type Op, Opcode, Tag, Target } from "./protocol.ts";
 import { capabilityMask } from "./caps.ts";
@@ -131,7 +131,7 @@ export function planInit(input: PlanInput): Plan {
   if (hasMountNs) ops.push(...planRootfs(input, inUserns));
   else {
     ops.push(...planCreateHooks(input));
-    if (process.terminal) ops.push(consoleOp(spec, false));
+    if (process.terminal) ops.push(consoleOp(spec.process, false));
   }
 
   if (spec.hostname) ops.push({ op: Opcode.SETHOSTNAME, str: [spec.hostname] });
@@ -147,26 +147,71 @@ export function planInit(input: PlanInput): Plan {
     }
     for (const p of spec.linux?.maskedPaths ?? []) ops.push({ op: Opcode.MASK_PATH, str: [p] });
   }
+  ops.push(
+    ...planProcess(process, {
+      apparmorExecAttr: input.apparmorExecAttr,
+      selinuxEnabled: input.selinuxEnabled ?? false,
+      extraEnv: input.extraEnv ?? [],
+      oomScoreAdj: true,
+    }),
+  );
+  ops.push({ op: Opcode.READY });
+  ops.push({ op: Opcode.WAIT_FIFO });
+  ops.push(
+    ...hookOps(
+      spec.hooks?.startContainer,
+      hookState(spec, input.id, input.bundle, "created", 0),
+      true,
+      input.runtimeEnv ?? [],
+    ),
+  );
+  ops.push(execOp(process, input.extraFds, input.extraEnv));
+  return { ops, newUserns };
+}
+
+/** How planProcess sets up a process beyond its own fields. */
+export interface ProcessPlanOptions {
+  /** Where an AppArmor exec profile is written, when AppArmor is enabled. */
+  apparmorExecAttr?: string | undefined;
+  /** Whether SELinux is enabled on the host. */
+  selinuxEnabled: boolean;
+  /** Environment added to process.env. */
+  extraEnv: readonly string[];
+  /** Apply process.oomScoreAdj (the init does; runc exec does not). */
+  oomScoreAdj: boolean;
+}
+
+/**
+ * The process part shared by the container's init and exec'd processes, in
+ * runc's order: LSM labels, oom score, rlimits, no_new_privs, bounding set,
+ * groups, user, cwd, capabilities, then the lookup of the program.
+ *
+ * @param process the process
+ * @param opts host facts and additions
+ * @returns the ops, ending with LOOKPATH
+ */
+export function planProcess(process: Process, opts: ProcessPlanOptions): Op[] {
+  const ops: Op[] = [];
   if (process.apparmorProfile) {
-    if (!input.apparmorExecAttr) {
+    if (!opts.apparmorExecAttr) {
       throw new Error(
         "unable to apply apparmor profile: apparmor: config provided but apparmor not supported",
       );
     }
     ops.push({
       op: Opcode.WRITE_FILE,
-      str: [input.apparmorExecAttr, `exec ${process.apparmorProfile}`],
+      str: [opts.apparmorExecAttr, `exec ${process.apparmorProfile}`],
     });
   }
   if (process.selinuxLabel) {
-    if (!input.selinuxEnabled) {
+    if (!opts.selinuxEnabled) {
       throw new Error(
         "selinux label is specified in config, but selinux is disabled or not supported",
       );
     }
     ops.push({ op: Opcode.WRITE_FILE, str: ["/proc/self/attr/exec", process.selinuxLabel] });
   }
-  if (process.oomScoreAdj !== undefined) {
+  if (opts.oomScoreAdj && process.oomScoreAdj !== undefined) {
     ops.push({
       op: Opcode.WRITE_FILE,
       str: ["/proc/self/oom_score_adj", `${process.oomScoreAdj}`],
@@ -198,26 +243,28 @@ export function planInit(input: PlanInput): Plan {
     ],
   });
 
-  const env = [...(process.env ?? []), ...(input.extraEnv ?? [])];
+  const env = [...(process.env ?? []), ...opts.extraEnv];
   const path = env.findLast((e) => e.startsWith("PATH="))?.slice(5) ?? "";
   const args = process.args ?? [];
   ops.push({ op: Opcode.LOOKPATH, str: [args[0] ?? "", path] });
-  ops.push({ op: Opcode.READY });
-  ops.push({ op: Opcode.WAIT_FIFO });
-  ops.push(
-    ...hookOps(
-      spec.hooks?.startContainer,
-      hookState(spec, input.id, input.bundle, "created", 0),
-      true,
-      input.runtimeEnv ?? [],
-    ),
-  );
-  ops.push({
+  return ops;
+}
+
+/**
+ * The final EXEC op of a process.
+ *
+ * @param process the process
+ * @param extraFds fds kept above stdio
+ * @param extraEnv environment added to process.env
+ */
+export function execOp(process: Process, extraFds: number, extraEnv: readonly string[] = []): Op {
+  const env = [...(process.env ?? []), ...extraEnv];
+  const args = process.args ?? [];
+  return {
     op: Opcode.EXEC,
-    num: [args.length, env.length, input.extraFds, user.uid],
+    num: [args.length, env.length, extraFds, process.user?.uid ?? 0],
     str: [...args, ...env],
-  });
-  return { ops, newUserns };
+  };
 }
 
 /** rlimit values: the spec's uint64 max means infinity (-1 on the wire). */
@@ -260,7 +307,7 @@ function planRootfs(input: PlanInput, inUserns: boolean): Op[] {
   ops.push({ op: Opcode.PIVOT_ROOT });
   // The cwd is made inside the new root, before it may become read-only.
   ops.push({ op: Opcode.MKDIR, str: [spec.process?.cwd ?? "/"], num: [0o755] });
-  if (spec.process?.terminal) ops.push(consoleOp(spec, true));
+  if (spec.process?.terminal) ops.push(consoleOp(spec.process, true));
   if (rootPropFlags) {
     ops.push({ op: Opcode.MOUNT, str: ["", "/", "", ""], num: [rootPropFlags, Target.EXISTING] });
   }
@@ -288,8 +335,8 @@ function planCreateHooks(input: PlanInput): Op[] {
  * The container's terminal, made in its own devpts (the master goes to the
  * CLI; the slave becomes stdio and, with a mount namespace, /dev/console).
  */
-export function consoleOp(spec: Spec, mountConsole: boolean): Op {
-  const size = spec.process?.consoleSize;
+export function consoleOp(process: Process | undefined, mountConsole: boolean): Op {
+  const size = process?.consoleSize;
   return { op: Opcode.CONSOLE, num: [mountConsole ? 1 : 0, size?.height ?? 0, size?.width ?? 0] };
 }
 

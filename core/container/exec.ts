@@ -1,0 +1,173 @@
+/**
+ * `runc exec`: a new process in a running container, in all of its
+ * namespaces, set up as runc's setns init does, then waited for in the
+ * foreground or left running with -d.
+ *
+ * @module
+ */
+import type { Process } from "../spec/types.ts";
+import { decodeProcess } from "../spec/decode.ts";
+import { readBoundedText } from "../spec/load.ts";
+import { planExec } from "../init/plan_exec.ts";
+import { containerStatus, readState, StateError } from "../state/state.ts";
+import { runInit } from "./init_process.ts";
+import {
+  absolute,
+  apparmorExecAttr,
+  checkTerminal,
+  consoleHandler,
+  selinuxEnabled,
+  writePidFile,
+} from "./create.ts";
+import { waitForeground } from "./foreground.ts";
+import { exitCodeOf } from "./run.ts";
+import { findHostConsole, type HostConsole } from "./tty.ts";
+import type { Sys } from "./sys.ts";
+
+/** The options of `runc exec`. */
+export interface ExecOptions {
+  root: string;
+  id: string;
+  /** --process: a process.json used instead of the container's process and the flags below. */
+  processPath?: string | undefined;
+  /** The command and its arguments. */
+  args: string[];
+  cwd?: string | undefined;
+  /** --env, appended. */
+  env: string[];
+  /** --tty, when given. */
+  tty?: boolean | undefined;
+  /** --user uid[:gid] */
+  user?: string | undefined;
+  additionalGids: number[];
+  processLabel?: string | undefined;
+  apparmor?: string | undefined;
+  /** --no-new-privs, when given. */
+  noNewPrivs?: boolean | undefined;
+  /** --cap, added to every capability set. */
+  caps: string[];
+  preserveFds: number;
+  detach: boolean;
+  pidFile?: string | undefined;
+  consoleSocket?: string | undefined;
+  ignorePaused: boolean;
+}
+
+/**
+ * The process to run, as runc's getProcess makes it.
+ *
+ * @param base the container's process (from its config)
+ * @param opts the flags
+ * @returns the process
+ */
+export async function execProcess(base: Process | undefined, opts: ExecOptions): Promise<Process> {
+  let p: Process;
+  if (opts.processPath) {
+    p = decodeProcess(await readBoundedText(absolute(opts.processPath), opts.processPath));
+  } else {
+    if (!base) throw new StateError("the container's config has no process");
+    p = structuredClone(base);
+    p.args = opts.args;
+    if (opts.cwd) p.cwd = opts.cwd;
+    if (opts.apparmor) p.apparmorProfile = opts.apparmor;
+    if (opts.processLabel) p.selinuxLabel = opts.processLabel;
+    if (opts.caps.length > 0) {
+      const c = (p.capabilities ??= {});
+      for (const cap of opts.caps) {
+        // Not the inheritable set (CVE-2022-29162): runc 1.1.2 and later leave it alone.
+        for (const set of ["bounding", "effective", "permitted", "ambient"] as const) {
+          (c[set] ??= []).push(cap);
+        }
+      }
+    }
+    p.env = [...(p.env ?? []), ...opts.env];
+    p.terminal = opts.tty ?? false;
+    if (opts.noNewPrivs !== undefined) p.noNewPrivileges = opts.noNewPrivs;
+    if (opts.user) {
+      const [uid, gid] = opts.user.split(/:(.*)/s) as [string, string | undefined];
+      const user = (p.user ??= { uid: 0, gid: 0 });
+      if (gid !== undefined) user.gid = goAtoi(gid, "gid");
+      user.uid = goAtoi(uid, "uid");
+    }
+    for (const gid of opts.additionalGids) {
+      if (gid < 0) throw new StateError(`additional-gids must be a positive number ${gid}`);
+      ((p.user ??= { uid: 0, gid: 0 }).additionalGids ??= []).push(gid);
+    }
+  }
+  if (!p.args || p.args.length === 0) throw new StateError("args must not be empty");
+  if (!p.cwd) throw new StateError("cwd property must not be empty");
+  if (!p.cwd.startsWith("/")) throw new StateError("cwd must be an absolute path");
+  return p;
+}
+
+/** strconv.Atoi with runc's message. */
+function goAtoi(s: string, what: string): number {
+  if (!/^[+-]?\d+$/.test(s)) {
+    throw new StateError(
+      `parsing ${s} as int for ${what} failed: strconv.Atoi: parsing ${
+        JSON.stringify(s)
+      }: invalid syntax`,
+    );
+  }
+  return Number(s);
+}
+
+/**
+ * Runs a process in a container.
+ *
+ * @param sys the syscall surface
+ * @param opts the options
+ * @returns the process's exit code (128 + N when killed by signal N), or 0 with -d
+ */
+export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<number> {
+  const st = await readState(opts.root, opts.id);
+  const status = containerStatus(opts.root, st);
+  if (status === "stopped") throw new StateError("cannot exec in a stopped container");
+  if (status === "paused" && !opts.ignorePaused) {
+    throw new StateError("cannot exec in a paused container (use --ignore-paused to override)");
+  }
+  const process = await execProcess(st.config.process, opts);
+  checkTerminal(!!process.terminal, opts.detach, opts.consoleSocket);
+  let host: HostConsole | undefined;
+  if (process.terminal && !opts.detach) host = findHostConsole(sys);
+
+  const ops = planExec({
+    process,
+    namespaces: st.config.linux?.namespaces ?? [],
+    initPid: st.initPid,
+    id: opts.id,
+    extraFds: opts.preserveFds,
+    apparmorExecAttr: apparmorExecAttr(),
+    selinuxEnabled: selinuxEnabled(),
+  });
+  let consoleFd: number | undefined;
+  let pid = 0;
+  try {
+    pid = await runInit(sys, ops, st.bundle, {
+      // Known from here on, so a failure below kills and reaps it.
+      onPid: (p) => void (pid = p),
+      onHooks: () => Promise.reject(new Error("exec runs no hooks")),
+      onConsole: consoleHandler(sys, opts.consoleSocket, (fd) => (consoleFd = fd)),
+    });
+    if (opts.pidFile) await writePidFile(opts.pidFile, pid);
+  } catch (e) {
+    if (consoleFd !== undefined) sys.close(consoleFd);
+    if (pid > 0) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+        await sys.waitpid(pid);
+      } catch { /* gone */ }
+    }
+    throw e;
+  }
+  if (opts.detach) {
+    if (consoleFd !== undefined) sys.close(consoleFd);
+    return 0;
+  }
+  const raw = await waitForeground(
+    sys,
+    pid,
+    consoleFd !== undefined && host ? { master: consoleFd, host } : undefined,
+  );
+  return exitCodeOf(raw);
+}
