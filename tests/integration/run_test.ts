@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, withSandbox } from "./_util.ts";
+import { needsRoot, RUNC, withSandbox } from "./_util.ts";
 import type { Spec } from "../../core/spec/types.ts";
 
 const skip = needsRoot();
@@ -99,4 +99,29 @@ Deno.test({
       assert(!after.includes(sb.bundle), "a mount under the bundle is visible on the host");
       assertEquals(after.split("\n").length, before.split("\n").length);
     }, sh("true")),
+});
+
+Deno.test({
+  name: name("signals sent to a foreground run are forwarded to the container"),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const child = new Deno.Command(RUNC, {
+        args: ["--root", sb.root, "run", "c1"],
+        cwd: sb.bundle,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      for (let i = 0; i < 500; i++) {
+        const st = await sb.run(["state", "c1"]);
+        if (st.code === 0 && JSON.parse(st.stdout).status === "running") break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await new Promise((r) => setTimeout(r, 200)); // the trap is set
+      child.kill("SIGTERM");
+      const out = await child.output();
+      assertEquals(out.code, 3, new TextDecoder().decode(out.stderr));
+      assertStringIncludes(new TextDecoder().decode(out.stdout), "got-term");
+    }, sh('trap "echo got-term; exit 3" TERM; sleep 100 & wait')),
 });
