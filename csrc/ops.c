@@ -65,25 +65,132 @@ static int open_in_root(struct program *prog, const char *path, int flags)
 static int open_parent(struct program *prog, const char *path, int mkdir_mode, char *name,
 		       size_t name_len);
 
-/* mkdir -p inside the root; returns an O_PATH fd of the directory. */
+/* Cleans a path lexically, as if it started at the root: "." and repeated
+ * slashes go, ".." never climbs above the root. */
+static void clean_in_root(char *path)
+{
+	char out[4096];
+	size_t len = 0;
+	char *save = NULL;
+	for (char *c = strtok_r(path, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--;
+			continue;
+		}
+		size_t n = strlen(c);
+		if (len + 1 + n >= sizeof(out))
+			break;
+		out[len++] = '/';
+		memcpy(out + len, c, n);
+		len += n;
+	}
+	out[len] = '\0';
+	strcpy(path, len ? out : "/");
+}
+
+/*
+ * mkdir -p inside the root; returns an O_PATH fd of the directory. Existing
+ * parts are resolved with RESOLVE_IN_ROOT; a dangling symlink on the way is
+ * followed inside the root (at most 40 times), so "/dev -> /somewhere" makes
+ * ROOT/somewhere, never a directory on the host.
+ */
 static int mkdir_in_root(struct program *prog, const char *path, int mode)
 {
-	int fd = open_in_root(prog, path, O_DIRECTORY);
-	if (fd >= 0 || fd != -ENOENT)
-		return fd;
-	char name[256];
-	int parent = open_parent(prog, path, mode, name, sizeof(name));
-	if (parent < 0)
-		return parent;
-	if (mkdirat(parent, name, (mode_t)mode) < 0 && errno != EEXIST) {
-		int err = errno;
-		close(parent);
-		return -err;
+	char work[4096];
+	if (strlen(path) >= sizeof(work))
+		return -ENAMETOOLONG;
+	strcpy(work, path);
+	clean_in_root(work);
+	for (int hops = 0; hops < 40; hops++) {
+		int fd = open_in_root(prog, work, O_DIRECTORY);
+		if (fd >= 0 || fd != -ENOENT)
+			return fd;
+		/* Walk down to the first part that does not resolve. */
+		int parent = open_in_root(prog, "/", O_DIRECTORY);
+		if (parent < 0)
+			return parent;
+		char *p = work + 1, *end;
+		for (;;) {
+			end = strchr(p, '/');
+			if (end)
+				*end = '\0';
+			int next = open_in_root(prog, work, O_DIRECTORY);
+			if (end)
+				*end = '/';
+			if (next == -ENOENT)
+				break;
+			if (next < 0) {
+				close(parent);
+				return next;
+			}
+			close(parent);
+			parent = next;
+			if (!end) /* resolved after all (a race): try again */
+				break;
+			p = end + 1;
+		}
+		/* p names the missing part; rest follows it. */
+		char name[256];
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == 0 || n >= sizeof(name)) {
+			close(parent);
+			return -EINVAL;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		const char *rest = end ? end + 1 : "";
+		char target[4096];
+		ssize_t l = readlinkat(parent, name, target, sizeof(target) - 1);
+		if (l >= 0) {
+			/* A dangling symlink: go on from where it points, inside the root. */
+			target[l] = '\0';
+			char next[4096];
+			size_t head = target[0] == '/' ? 0 : (size_t)(p - work);
+			size_t tl = (size_t)l, rl = strlen(rest);
+			close(parent);
+			if (head + tl + rl + 3 > sizeof(next))
+				return -ENAMETOOLONG;
+			memcpy(next, work, head);
+			next[head] = '/';
+			memcpy(next + head + 1, target, tl);
+			next[head + 1 + tl] = '/';
+			memcpy(next + head + 2 + tl, rest, rl + 1);
+			strcpy(work, next);
+			clean_in_root(work);
+			continue;
+		}
+		/* Create the missing parts one by one; none of them existed. */
+		for (;;) {
+			if (mkdirat(parent, name, (mode_t)mode) < 0 && errno != EEXIST) {
+				int err = errno;
+				close(parent);
+				return -err;
+			}
+			int next = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int err = errno;
+			close(parent);
+			if (next < 0)
+				return -err;
+			parent = next;
+			if (!*rest)
+				return parent;
+			const char *slash = strchr(rest, '/');
+			n = slash ? (size_t)(slash - rest) : strlen(rest);
+			if (n >= sizeof(name)) {
+				close(parent);
+				return -ENAMETOOLONG;
+			}
+			memcpy(name, rest, n);
+			name[n] = '\0';
+			rest = slash ? slash + 1 : "";
+		}
 	}
-	fd = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int err = errno;
-	close(parent);
-	return fd < 0 ? -err : fd;
+	return -ELOOP;
 }
 
 static int open_parent(struct program *prog, const char *path, int mkdir_mode, char *name,
@@ -213,6 +320,75 @@ int mount_console(struct program *prog, int slave)
 		ret = fail(prog, errno, "mount the terminal on /dev/console");
 	close(fd);
 	return ret;
+}
+
+#ifndef MOUNT_ATTR_SIZE_VER0
+struct mount_attr {
+	uint64_t attr_set;
+	uint64_t attr_clr;
+	uint64_t propagation;
+	uint64_t userns_fd;
+};
+#endif
+
+/* Recursive mount attributes (rro, rnosuid, ...), which plain mount(2) cannot set. */
+static int op_mount_setattr(struct program *prog, const struct op *op)
+{
+	int fd = open_in_root(prog, op->str[0], 0);
+	if (fd < 0)
+		return fail(prog, -fd, "open %s", op->str[0]);
+	struct mount_attr attr = {
+		.attr_set = (uint64_t)op->hdr.num[0],
+		.attr_clr = (uint64_t)op->hdr.num[1],
+		.propagation = (uint64_t)op->hdr.num[2],
+	};
+	long r = syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr));
+	int err = errno;
+	close(fd);
+	if (r < 0 && err == ENOSYS)
+		return fail(prog, ENOSYS,
+			    "set recursive mount attributes on %s: this kernel has no mount_setattr(2) "
+			    "(Linux 5.12 or later is needed)",
+			    op->str[0]);
+	if (r < 0)
+		return fail(prog, err, "set recursive mount attributes on %s", op->str[0]);
+	return 0;
+}
+
+/* runc's msMoveRoot first hides every full proc and sysfs mount of the host, so
+ * the host's /proc is not reachable from a chroot. */
+static int op_hide_mount(struct program *prog, const struct op *op)
+{
+	const char *p = op->str[0];
+	if (mount(NULL, p, NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return fail(prog, errno, "make %s rslave", p);
+	if (umount2(p, MNT_DETACH) == 0)
+		return 0;
+	if (errno != EINVAL && errno != EPERM)
+		return fail(prog, errno, "unmount %s", p);
+	if (mount("tmpfs", p, "tmpfs", 0, NULL) < 0)
+		return fail(prog, errno, "cover %s", p);
+	return 0;
+}
+
+static int op_move_root(struct program *prog, const struct op *op)
+{
+	const char *rootfs = op->str[0];
+	if (chdir(rootfs) < 0)
+		return fail(prog, errno, "chdir to rootfs %s", rootfs);
+	if (mount(rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+		return fail(prog, errno, "move rootfs %s to /", rootfs);
+	if (chroot(".") < 0)
+		return fail(prog, errno, "chroot");
+	if (chdir("/") < 0)
+		return fail(prog, errno, "chdir to new root");
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(prog, errno, "open new root");
+	if (prog->root_fd >= 0)
+		close(prog->root_fd);
+	prog->root_fd = fd;
+	return 0;
 }
 
 static int op_remount(struct program *prog, const struct op *op)
@@ -671,7 +847,7 @@ static const unsigned char min_strings[] = {
 	[OP_SETNS] = 2, [OP_MOUNT] = 4, [OP_REMOUNT] = 1, [OP_MKDIR] = 1, [OP_MKNOD] = 1,
 	[OP_SYMLINK] = 2, [OP_OPEN_ROOT] = 1, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
 	[OP_WRITE_FILE] = 2, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1, [OP_SETGROUPS] = 1,
-	[OP_RUN_HOOK] = 4, [OP_CHDIR] = 1, [OP_OPEN_FIFO] = 1, [OP_LOOKPATH] = 2, [OP_EXEC] = 1, [OP_JOIN_KEYRING] = 1,
+	[OP_RUN_HOOK] = 4, [OP_MOUNT_SETATTR] = 1, [OP_HIDE_MOUNT] = 1, [OP_MOVE_ROOT] = 1, [OP_CHDIR] = 1, [OP_OPEN_FIFO] = 1, [OP_LOOKPATH] = 2, [OP_EXEC] = 1, [OP_JOIN_KEYRING] = 1,
 };
 
 int op_dispatch(struct program *prog, const struct op *op, int index)
@@ -751,6 +927,12 @@ int op_dispatch(struct program *prog, const struct op *op, int index)
 		return chdir(str[0]) < 0
 			       ? fail(prog, errno, "chdir to cwd (\"%s\") set in config.json failed", str[0])
 			       : 0;
+	case OP_MOUNT_SETATTR:
+		return op_mount_setattr(prog, op);
+	case OP_HIDE_MOUNT:
+		return op_hide_mount(prog, op);
+	case OP_MOVE_ROOT:
+		return op_move_root(prog, op);
 	case OP_CONSOLE:
 		return op_console(prog, op, index);
 	case OP_FIX_STDIO:

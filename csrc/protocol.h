@@ -85,6 +85,11 @@ enum rp_opcode {
 	OP_CONSOLE = 36,      /* num0 1: mount on /dev/console, num1 rows, num2 columns: make a
 	                         pty, send its master (REC_CONSOLE), make the slave stdio */
 	OP_FIX_STDIO = 37,    /* num0 uid: give stdio (but /dev/null) to the process's user */
+	OP_MOUNT_SETATTR = 38,/* str0 path in root, num0 attr_set, num1 attr_clr, num2 propagation:
+	                         mount_setattr(AT_RECURSIVE) */
+	OP_HIDE_MOUNT = 39,   /* str0 host path: make it rslave and detach it; where that is
+	                         refused, cover it with an empty tmpfs (--no-pivot) */
+	OP_MOVE_ROOT = 40,    /* str0 rootfs host path: MS_MOVE it onto / and chroot (--no-pivot) */
 };
 
 /* How OP_MOUNT finds its target. */

@@ -137,6 +137,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       id: opts.id,
       noNewKeyring: opts.noNewKeyring,
       hostHasKcore: exists("/proc/kcore"),
+      hostProcSysMounts: opts.noPivot ? hostProcSysMounts() : [],
       apparmorExecAttr: apparmorExecAttr(),
       selinuxEnabled: selinuxEnabled(),
       extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
@@ -204,6 +205,22 @@ export async function writePidFile(path: string, pid: number): Promise<void> {
   const tmp = `${abs.slice(0, abs.lastIndexOf("/") + 1)}.${abs.slice(abs.lastIndexOf("/") + 1)}`;
   await Deno.writeTextFile(tmp, String(pid), { mode: 0o644 });
   await Deno.rename(tmp, abs);
+}
+
+/** The mount points of the host's full proc and sysfs mounts (root "/"), from mountinfo. */
+function hostProcSysMounts(): string[] {
+  const points: string[] = [];
+  for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
+    const [left, right] = line.split(" - ");
+    if (!left || !right) continue;
+    const f = left.split(" ");
+    const fstype = right.split(" ")[0];
+    if (f[3] === "/" && (fstype === "proc" || fstype === "sysfs") && f[4]) {
+      // mountinfo escapes spaces and the like as \ooo
+      points.push(f[4].replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8))));
+    }
+  }
+  return points;
 }
 
 /**

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Mount, Process, Spec } from "../spec/types.ts";
-import { MS, parseMountOptions } from "../mounts/options.ts";
+import { MS, parseMountOptions, recursiveAttrs } from "../mounts/options.ts";
 import { type Op, Opcode, Tag, Target } from "./protocol.ts";
 import { capabilityMask } from "./caps.ts";
 import { rlimitNumber } from "../spec/rlimits.ts";
@@ -59,6 +59,11 @@ export interface PlanInput {
   runtimeEnv?: string[];
   /** Looks up a bind-mount source on the host. */
   sourceKind(path: string): SourceKind;
+  /**
+   * Full proc and sysfs mounts of the host (mount points), hidden before the
+   * rootfs is moved onto / with --no-pivot.
+   */
+  hostProcSysMounts?: string[];
 }
 
 /** The init program plus what the CLI must do around it. */
@@ -294,17 +299,32 @@ function planRootfs(input: PlanInput, inUserns: boolean): Op[] {
   ops.push({ op: Opcode.OPEN_ROOT, str: [rootfs] });
 
   const mounts = spec.mounts ?? [];
-  for (const m of mounts) ops.push(...planMount(input, m));
+  // Devices never go onto the image's own /dev: it gets a tmpfs unless the spec mounts one.
+  if (!mounts.some((m) => normalizeDestination(m.destination) === "/dev")) {
+    ops.push({
+      op: Opcode.MOUNT,
+      str: ["tmpfs", "/dev", "tmpfs", "mode=755,size=65536k"],
+      num: [MS.NOSUID | MS.STRICTATIME, Target.DIR, 0o755],
+    });
+  }
+  const hasNetNs = spec.linux?.namespaces?.some((n) => n.type === "network" && !n.path) ?? false;
+  for (const m of mounts) ops.push(...planMount(input, m, hasNetNs));
 
-  const devIsBind = mounts.some((m) => m.destination === "/dev" && isBind(m));
+  const devIsBind = mounts.some((m) => normalizeDestination(m.destination) === "/dev" && isBind(m));
   if (!devIsBind) ops.push(...planDevices(input, inUserns));
 
   ops.push(...planCreateHooks(input));
 
   if (input.noPivot) {
-    throw new Error("--no-pivot is not implemented yet");
+    for (const p of input.hostProcSysMounts ?? []) {
+      if (p !== rootfs && !p.startsWith(`${rootfs}/`)) {
+        ops.push({ op: Opcode.HIDE_MOUNT, str: [p] });
+      }
+    }
+    ops.push({ op: Opcode.MOVE_ROOT, str: [rootfs] });
+  } else {
+    ops.push({ op: Opcode.PIVOT_ROOT });
   }
-  ops.push({ op: Opcode.PIVOT_ROOT });
   // The cwd is made inside the new root, before it may become read-only.
   ops.push({ op: Opcode.MKDIR, str: [spec.process?.cwd ?? "/"], num: [0o755] });
   if (spec.process?.terminal) ops.push(consoleOp(spec.process, true));
@@ -344,16 +364,38 @@ function isBind(m: Mount): boolean {
   return m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind");
 }
 
-function planMount(input: PlanInput, m: Mount): Op[] {
+/**
+ * A destination as a clean absolute path inside the rootfs. Relative ones are
+ * taken from the root, as runc 1.1 does (it warns); one that climbs above the
+ * root with ".." is refused.
+ */
+export function normalizeDestination(dest: string): string {
+  const out: string[] = [];
+  for (const part of dest.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (out.length === 0) {
+        throw new Error(`mount destination ${dest} escapes the container's root`);
+      }
+      out.pop();
+    } else out.push(part);
+  }
+  return `/${out.join("/")}`;
+}
+
+function planMount(input: PlanInput, m: Mount, hasNetNs: boolean): Op[] {
   const opts = parseMountOptions(m.options);
-  const dest = m.destination;
+  const dest = normalizeDestination(m.destination);
   const ops: Op[] = [];
-  if (opts.recursive.length > 0) {
-    throw new Error(
-      `mount ${dest}: recursive mount attributes (${
-        opts.recursive.join(", ")
-      }) are not implemented yet`,
-    );
+  if (m.type === "sysfs" && !hasNetNs) {
+    // sysfs shows the network namespace it is mounted in: without one of its
+    // own, the container gets the host's /sys, bound read-only (as runc does).
+    return planMount(input, {
+      ...m,
+      type: "bind",
+      source: "/sys",
+      options: ["rbind", "nosuid", "noexec", "nodev", "ro"],
+    }, true);
   }
   if (isBind(m)) {
     const source = m.source?.startsWith("/") ? m.source : `${input.bundle}/${m.source ?? ""}`;
@@ -385,6 +427,10 @@ function planMount(input: PlanInput, m: Mount): Op[] {
   }
   for (const p of opts.propagation) {
     ops.push({ op: Opcode.MOUNT, str: ["", dest, "", ""], num: [p, Target.EXISTING] });
+  }
+  const rec = recursiveAttrs(opts.recursive);
+  if (rec.set || rec.clr) {
+    ops.push({ op: Opcode.MOUNT_SETATTR, str: [dest], num: [rec.set, rec.clr, 0] });
   }
   return ops;
 }

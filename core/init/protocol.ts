@@ -46,6 +46,9 @@ export const Opcode = {
   EXIT: 35,
   CONSOLE: 36,
   FIX_STDIO: 37,
+  MOUNT_SETATTR: 38,
+  HIDE_MOUNT: 39,
+  MOVE_ROOT: 40,
 } as const;
 export type Opcode = typeof Opcode[keyof typeof Opcode];
 

@@ -83,7 +83,7 @@ export const PROPAGATION: Record<string, number> = {
   runbindable: MS.UNBINDABLE | MS.REC,
 };
 
-/** Recursive mount attributes (mount_setattr), kept apart for the rootfs issue. */
+/** Recursive mount attributes (mount_setattr). */
 const RECURSIVE_ATTRS = new Set([
   "rro",
   "rrw",
@@ -144,4 +144,67 @@ export function parseMountOptions(options: readonly string[] = []): ParsedOption
     }
   }
   return { flags, propagation, recursive, data: data.join(",") };
+}
+
+/** mount_setattr(2) attributes (linux/mount.h). */
+export const MOUNT_ATTR = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  ATIME: 0x70,
+  RELATIME: 0x0,
+  NOATIME: 0x10,
+  STRICTATIME: 0x20,
+  NODIRATIME: 0x80,
+  NOSYMFOLLOW: 0x200000,
+} as const;
+
+/** Each recursive option: [set (true) or clear, attribute, is an atime mode]. */
+const RECURSIVE: Record<string, [boolean, number, boolean]> = {
+  rro: [true, MOUNT_ATTR.RDONLY, false],
+  rrw: [false, MOUNT_ATTR.RDONLY, false],
+  rnosuid: [true, MOUNT_ATTR.NOSUID, false],
+  rsuid: [false, MOUNT_ATTR.NOSUID, false],
+  rnodev: [true, MOUNT_ATTR.NODEV, false],
+  rdev: [false, MOUNT_ATTR.NODEV, false],
+  rnoexec: [true, MOUNT_ATTR.NOEXEC, false],
+  rexec: [false, MOUNT_ATTR.NOEXEC, false],
+  rnodiratime: [true, MOUNT_ATTR.NODIRATIME, false],
+  rdiratime: [false, MOUNT_ATTR.NODIRATIME, false],
+  rrelatime: [true, MOUNT_ATTR.RELATIME, true],
+  rnorelatime: [false, MOUNT_ATTR.RELATIME, true],
+  rnoatime: [true, MOUNT_ATTR.NOATIME, true],
+  ratime: [false, MOUNT_ATTR.NOATIME, true],
+  rstrictatime: [true, MOUNT_ATTR.STRICTATIME, true],
+  rnostrictatime: [false, MOUNT_ATTR.STRICTATIME, true],
+  rnosymfollow: [true, MOUNT_ATTR.NOSYMFOLLOW, false],
+  rsymfollow: [false, MOUNT_ATTR.NOSYMFOLLOW, false],
+};
+
+/**
+ * The attr_set and attr_clr of mount_setattr(2) for recursive options, as
+ * runc turns them: an atime mode clears the whole atime field first.
+ *
+ * @param options e.g. `["rro", "rnosuid"]`
+ * @returns the masks; both 0 when there is nothing to do
+ */
+export function recursiveAttrs(options: readonly string[]): { set: number; clr: number } {
+  let set = 0, clr = 0;
+  for (const o of options) {
+    const r = RECURSIVE[o];
+    if (!r) continue;
+    const [on, attr, atime] = r;
+    if (atime) {
+      clr |= MOUNT_ATTR.ATIME;
+      if (on) set = (set & ~MOUNT_ATTR.ATIME) | attr;
+    } else if (on) {
+      set |= attr;
+      clr &= ~attr;
+    } else {
+      clr |= attr;
+      set &= ~attr;
+    }
+  }
+  return { set, clr };
 }

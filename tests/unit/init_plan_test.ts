@@ -2,7 +2,7 @@ import { defaultSpec } from "../../core/spec/template.ts";
 import type { Spec } from "../../core/spec/types.ts";
 import { CLONE_FLAGS, makedev, planInit, type PlanInput } from "../../core/init/plan.ts";
 import { type Op, Opcode, Target } from "../../core/init/protocol.ts";
-import { MS } from "../../core/mounts/options.ts";
+import { MOUNT_ATTR, MS } from "../../core/mounts/options.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 
 function input(spec: Spec, over: Partial<PlanInput> = {}): PlanInput {
@@ -123,18 +123,24 @@ Deno.test("mounts: data goes to the filesystem, flags to mount(2), bind flags to
     str: ["/b/rootfs", "/b/rootfs", "", ""],
     num: [MS.BIND | MS.REC, Target.HOST],
   });
+  // No /dev in the spec: a tmpfs, so devices never land on the image's own /dev.
   assertEquals(mounts[2], {
+    op: Opcode.MOUNT,
+    str: ["tmpfs", "/dev", "tmpfs", "mode=755,size=65536k"],
+    num: [MS.NOSUID | MS.STRICTATIME, Target.DIR, 0o755],
+  });
+  assertEquals(mounts[3], {
     op: Opcode.MOUNT,
     str: ["devpts", "/dev/pts", "devpts", "newinstance,gid=5"],
     num: [MS.NOSUID, Target.DIR, 0o755],
   });
-  assertEquals(mounts[3], {
+  assertEquals(mounts[4], {
     op: Opcode.MOUNT,
     str: ["/b/data", "/data", "", ""],
     num: [MS.BIND | MS.REC, Target.DIR, 0o755],
   });
-  assertEquals(mounts[4], { op: Opcode.REMOUNT, str: ["/data"], num: [MS.RDONLY | MS.NOSUID] });
-  assertEquals(mounts[5], {
+  assertEquals(mounts[5], { op: Opcode.REMOUNT, str: ["/data"], num: [MS.RDONLY | MS.NOSUID] });
+  assertEquals(mounts[6], {
     op: Opcode.MOUNT,
     str: ["", "/data", "", ""],
     num: [MS.PRIVATE | MS.REC, Target.EXISTING],
@@ -243,4 +249,51 @@ Deno.test("the init joins a session keyring named after the container unless --n
   assertEquals(ops.find((o) => o.op === Opcode.JOIN_KEYRING)?.str, ["_ses.c1"]);
   const none = planInit(input(base(), { noNewKeyring: true })).ops;
   assert(!none.some((o) => o.op === Opcode.JOIN_KEYRING));
+});
+
+Deno.test("recursive attributes become mount_setattr after the mount", () => {
+  const s = base();
+  s.mounts = [{
+    destination: "/data",
+    type: "bind",
+    source: "/d",
+    options: ["rbind", "rro", "rnosuid", "rrelatime"],
+  }];
+  const ops = planInit(input(s)).ops;
+  const i = ops.findIndex((o) => o.op === Opcode.MOUNT_SETATTR);
+  assert(i > ops.findIndex((o) => o.op === Opcode.MOUNT && o.str?.[1] === "/data"));
+  assertEquals(ops[i], {
+    op: Opcode.MOUNT_SETATTR,
+    str: ["/data"],
+    num: [MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.RELATIME, MOUNT_ATTR.ATIME, 0],
+  });
+});
+
+Deno.test("sysfs without a network namespace of its own is the host's /sys, bound read-only", () => {
+  const s = base();
+  s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== "network");
+  const ops = planInit(input(s)).ops;
+  assert(!ops.some((o) => o.op === Opcode.MOUNT && o.str?.[2] === "sysfs"));
+  assert(ops.some((o) => o.op === Opcode.MOUNT && o.str?.[0] === "/sys" && o.str?.[1] === "/sys"));
+  assert(ops.some((o) => o.op === Opcode.REMOUNT && o.str?.[0] === "/sys"));
+});
+
+Deno.test("--no-pivot hides the host's proc and sysfs mounts, then moves the rootfs onto /", () => {
+  const ops = planInit(
+    input(base(), { noPivot: true, hostProcSysMounts: ["/proc", "/sys", "/b/rootfs/proc"] }),
+  ).ops;
+  const k = ops.map((o) => names[o.op]);
+  assert(!k.includes("PIVOT_ROOT"));
+  assertEquals(ops.filter((o) => o.op === Opcode.HIDE_MOUNT).map((o) => o.str), [["/proc"], [
+    "/sys",
+  ]]);
+  assertEquals(ops.find((o) => o.op === Opcode.MOVE_ROOT)!.str, ["/b/rootfs"]);
+});
+
+Deno.test("a mount destination that climbs out of the root is refused; relative ones start at the root", () => {
+  const s = base();
+  s.mounts = [{ destination: "/../etc", type: "tmpfs", source: "tmpfs" }];
+  assertThrows(() => planInit(input(s)), "escapes the container's root");
+  s.mounts = [{ destination: "data/x/../y", type: "tmpfs", source: "tmpfs" }];
+  assert(planInit(input(s)).ops.some((o) => o.op === Opcode.MOUNT && o.str?.[1] === "/data/y"));
 });

@@ -1,4 +1,4 @@
-import { MS, parseMountOptions } from "../../core/mounts/options.ts";
+import { MOUNT_ATTR, MS, parseMountOptions, recursiveAttrs } from "../../core/mounts/options.ts";
 import { assertEquals } from "./_assert.ts";
 
 Deno.test("flags, data and propagation are told apart", () => {
@@ -21,4 +21,18 @@ Deno.test("recursive attributes are kept apart", () => {
 
 Deno.test("no options means no flags", () => {
   assertEquals(parseMountOptions(), { flags: 0, propagation: [], recursive: [], data: "" });
+});
+
+Deno.test("recursive options become mount_setattr masks as runc makes them", () => {
+  assertEquals(recursiveAttrs(["rro", "rnosuid"]), {
+    set: MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID,
+    clr: 0,
+  });
+  assertEquals(recursiveAttrs(["rro", "rrw"]), { set: 0, clr: MOUNT_ATTR.RDONLY });
+  assertEquals(recursiveAttrs(["rnoatime"]), { set: MOUNT_ATTR.NOATIME, clr: MOUNT_ATTR.ATIME });
+  assertEquals(recursiveAttrs(["rstrictatime", "rrelatime"]), {
+    set: MOUNT_ATTR.RELATIME,
+    clr: MOUNT_ATTR.ATIME,
+  });
+  assertEquals(recursiveAttrs(["nosuid"]), { set: 0, clr: 0 });
 });

@@ -1,0 +1,145 @@
+/**
+ * The root filesystem: recursive mount attributes, --no-pivot, /dev, devices
+ * from the spec, and rootfs trees planted with hostile symlinks, checked from
+ * inside the container and from the host.
+ */
+import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
+import { needsRoot, withSandbox } from "./_util.ts";
+import type { Spec } from "../../core/spec/types.ts";
+
+const skip = needsRoot();
+const name = (n: string) => skip ? `${n} (skipped: ${skip})` : n;
+const script = (text: string) => (s: Spec) => (s.process!.args = ["sh", "-c", text]);
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: name("rro makes a bind mount and the mounts below it read-only (mount_setattr)"),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const src = `${sb.dir}/src`;
+      await Deno.mkdir(`${src}/sub`, { recursive: true });
+      const mnt = new Deno.Command("mount", { args: ["-t", "tmpfs", "tmpfs", `${src}/sub`] });
+      assertEquals((await mnt.output()).code, 0);
+      await sb.editSpec((s) => {
+        s.mounts!.push({
+          destination: "/data",
+          type: "bind",
+          source: src,
+          options: ["rbind", "rro", "rnosuid"],
+        });
+      });
+      try {
+        const r = await sb.run(["run", "c1"]);
+        assertEquals(r.code, 0, r.stderr);
+        assertStringIncludes(r.stdout, "top:Read-only file system");
+        assertStringIncludes(r.stdout, "sub:Read-only file system");
+        assert(/ \/data\/sub ro,nosuid/.test(r.stdout), r.stdout);
+      } finally {
+        await new Deno.Command("umount", { args: ["-l", `${src}/sub`] }).output();
+      }
+    }, (s) => {
+      script(
+        "touch /data/x 2>&1 | sed 's/.*: /top:/'; touch /data/sub/x 2>&1 | sed 's/.*: /sub:/'; " +
+          "grep ' /data' /proc/self/mountinfo",
+      )(s);
+    }),
+});
+
+Deno.test({
+  name: name("--no-pivot: the rootfs is moved onto / and the host's /proc is not reachable"),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const r = await sb.run(["run", "--no-pivot", "c1"]);
+      assertEquals(r.code, 0, r.stderr);
+      // pid 1 in its own /proc, which is the only full proc mount there is
+      assertEquals(r.stdout, "1\n/proc\n");
+    }, script("echo $$; grep ' - proc ' /proc/self/mountinfo | awk '$4 == \"/\" {print $5}'")),
+});
+
+Deno.test({
+  name: name("/dev is a tmpfs when the spec mounts none; nothing is created in the image's /dev"),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const r = await sb.run(["run", "c1"]);
+      assertEquals(r.code, 0, r.stderr);
+      assertStringIncludes(r.stdout, " /dev rw,nosuid");
+      assertStringIncludes(r.stdout, "- tmpfs");
+      assertStringIncludes(r.stdout, "null-ok");
+      assertEquals([...Deno.readDirSync(`${sb.bundle}/rootfs/dev`)].length, 0);
+    }, (s) => {
+      s.mounts = s.mounts!.filter((m) => !m.destination.startsWith("/dev"));
+      script("grep ' /dev ' /proc/self/mountinfo; [ -c /dev/null ] && echo null-ok")(s);
+    }),
+});
+
+Deno.test({
+  name: name("devices from the spec get their type, numbers, mode and owner"),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const r = await sb.run(["run", "c1"]);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stdout.trim(), "crw-r----- 1000 1001 1, 7 /dev/mydev");
+    }, (s) => {
+      s.linux!.devices = [{
+        path: "/dev/mydev",
+        type: "c",
+        major: 1,
+        minor: 7,
+        fileMode: 0o640,
+        uid: 1000,
+        gid: 1001,
+      }];
+      script("ls -ln /dev/mydev | awk '{print $1, $3, $4, $5, $6, $10}'")(s);
+    }),
+});
+
+Deno.test({
+  name: name("hostile symlinks in the rootfs never lead a mount, mkdir or device onto the host"),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const host = `${sb.dir}/host-target`, hostDev = `${sb.dir}/host-dev`;
+      await Deno.mkdir(host);
+      await Deno.mkdir(hostDev);
+      const rootfs = `${sb.bundle}/rootfs`;
+      // /evil -> a host dir (absolute), /up -> ../../.. (climbing), /dev -> another host dir
+      await Deno.symlink(host, `${rootfs}/evil`);
+      await Deno.symlink("../../../../../../..", `${rootfs}/up`);
+      await Deno.remove(`${rootfs}/dev`, { recursive: true });
+      await Deno.symlink(hostDev, `${rootfs}/dev`);
+      const r = await sb.run(["run", "c1"]);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals([...Deno.readDirSync(host)].length, 0, "something was created in the host dir");
+      assertEquals(
+        [...Deno.readDirSync(hostDev)].length,
+        0,
+        "a device or link was created on the host",
+      );
+      assert(
+        !(await exists(`${sb.dir}/x-runc-it`)) && !(await exists("/x-runc-it")),
+        "created outside the rootfs",
+      );
+      // What the symlinks pointed at was made inside the rootfs instead.
+      assert(await exists(`${rootfs}${host}/m1`), "the /evil mount went elsewhere");
+      assert(await exists(`${rootfs}/x-runc-it`), "the /up mount went elsewhere");
+      assertStringIncludes(r.stdout, "ok");
+    }, (s) => {
+      s.mounts!.push(
+        { destination: "/evil/m1", type: "tmpfs", source: "tmpfs" },
+        { destination: "/up/x-runc-it", type: "tmpfs", source: "tmpfs" },
+      );
+      script("echo ok")(s);
+    }),
+});
