@@ -33,6 +33,10 @@ const SYMBOLS = {
   rh_mkfifo: { parameters: ["buffer", "i32"], result: "i32" },
   rh_unixgram_bind: { parameters: ["buffer"], result: "i32" },
   rh_unixgram_send: { parameters: ["buffer", "buffer", "usize"], result: "i64" },
+  rh_bpf_dev_attach: { parameters: ["buffer", "buffer", "i32", "buffer", "i32"], result: "i32" },
+  rh_bpf_dev_query: { parameters: ["buffer", "buffer", "i32"], result: "i32" },
+  rh_oom_eventfd: { parameters: ["buffer"], result: "i32" },
+  rh_eventfd_wait: { parameters: ["i32", "i32", "buffer"], result: "i32", nonblocking: true },
 } as const;
 
 let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
@@ -130,5 +134,27 @@ export const ffiSys: Sys = {
   },
   setSubreaper(on: boolean): void {
     check("prctl(PR_SET_CHILD_SUBREAPER)", helper().rh_set_subreaper(on ? 1 : 0));
+  },
+  bpfDeviceFilter(dir: string, insns: Uint8Array<ArrayBuffer>): void {
+    const log = new Uint8Array(65536);
+    const r = helper().rh_bpf_dev_attach(cstr(dir), insns, insns.length / 8, log, log.length);
+    if (r < 0) {
+      const text = new TextDecoder().decode(log.subarray(0, log.indexOf(0))).trim();
+      const err = new SyscallError(`bpf device filter on ${dir}`, -r);
+      if (text) err.message += `: verifier log: ${text}`;
+      throw err;
+    }
+  },
+  bpfDevicePrograms(dir: string): number[] {
+    const ids = new Uint32Array(64);
+    const n = check(`bpf query ${dir}`, helper().rh_bpf_dev_query(cstr(dir), ids, ids.length));
+    return [...ids.subarray(0, Math.min(n, ids.length))];
+  },
+  oomEventFd(dir: string): number {
+    return check(`register OOM event for ${dir}`, helper().rh_oom_eventfd(cstr(dir)));
+  },
+  async eventfdWait(fd: number, timeoutMs: number): Promise<boolean> {
+    const value = new BigUint64Array(1);
+    return check("eventfd read", await helper().rh_eventfd_wait(fd, timeoutMs, value)) === 1;
   },
 };

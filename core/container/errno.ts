@@ -31,6 +31,7 @@ const MESSAGES: Record<number, string> = {
   28: "no space left on device",
   30: "read-only file system",
   32: "broken pipe",
+  34: "numerical result out of range",
   36: "file name too long",
   38: "function not implemented",
   39: "directory not empty",

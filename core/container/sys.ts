@@ -4,9 +4,10 @@
  *
  * @module
  */
+import type { CgroupSys } from "../cgroups/cgroups.ts";
 
 /** The syscall surface of the lifecycle code. */
-export interface Sys {
+export interface Sys extends CgroupSys {
   /** A path that executes the init stub (a sealed memfd). */
   initStubPath(): string;
   /** A SOCK_SEQPACKET pair: [ours (close-on-exec), the child's (inheritable)]. */

@@ -1,0 +1,82 @@
+/**
+ * Walking a cgroup directory and its sub-cgroups: every pid in it, and
+ * removal deepest first (rmdir only: a cgroup directory's files go with it).
+ *
+ * @module
+ */
+import { CgroupError, errnoOf, readOptional } from "./file.ts";
+import { osErrorText } from "../log.ts";
+
+const ENOENT = 2;
+const EBUSY = 16;
+
+function subdirs(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => `${dir}/${e.name}`);
+  } catch {
+    return [];
+  }
+}
+
+/** Every pid in dir's cgroup.procs and its sub-cgroups'. */
+export function allPids(dir: string): number[] {
+  const out: number[] = [];
+  const walk = (d: string) => {
+    for (const line of (readOptional(d, "cgroup.procs") ?? "").split("\n")) {
+      const pid = Number(line);
+      if (line !== "" && Number.isInteger(pid)) out.push(pid);
+    }
+    for (const s of subdirs(d)) walk(s);
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * Removes a cgroup directory and every sub-cgroup in it, deepest first. A
+ * directory already gone is fine; one still busy (processes exiting) is
+ * retried for a while.
+ *
+ * @throws CgroupError `rmdir PATH: device or resource busy` when it stays busy
+ */
+export async function removeTree(dir: string): Promise<void> {
+  for (const s of subdirs(dir)) await removeTree(s);
+  for (let attempt = 0;; attempt++) {
+    try {
+      Deno.removeSync(dir);
+      return;
+    } catch (e) {
+      const errno = errnoOf(e);
+      if (errno === ENOENT || e instanceof Deno.errors.NotFound) return;
+      if (errno !== EBUSY || attempt >= 50) {
+        throw new CgroupError(`rmdir ${dir}: ${osErrorText(e)}`, { cause: e });
+      }
+      // A sub-cgroup made meanwhile, or tasks still exiting.
+      for (const s of subdirs(dir)) await removeTree(s);
+      await new Promise((r) => setTimeout(r, 10 * Math.min(attempt + 1, 10)));
+    }
+  }
+}
+
+/**
+ * mkdir -p that reports the directories it made, so a failure halfway can
+ * remove them.
+ *
+ * @returns the directories created, outermost first
+ */
+export function mkdirAll(dir: string): string[] {
+  const made: string[] = [];
+  const parts = dir.split("/").filter((p) => p !== "");
+  let cur = "";
+  for (const p of parts) {
+    cur += `/${p}`;
+    try {
+      Deno.mkdirSync(cur);
+      made.push(cur);
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) continue;
+      throw new CgroupError(`mkdir ${cur}: ${osErrorText(e)}`, { cause: e });
+    }
+  }
+  return made;
+}
