@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -35,6 +37,7 @@
 #endif
 
 #define FD_PATH_LEN 32
+#define PROC_ROOT_INO 1
 
 static void fd_path(char *buf, int fd)
 {
@@ -249,6 +252,18 @@ static int op_mount(struct program *prog, const struct op *op)
 	char path[FD_PATH_LEN];
 	const char *where = target;
 
+	if (kind != RP_TARGET_HOST && (strcmp(fstype, "proc") == 0 || strcmp(fstype, "sysfs") == 0)) {
+		/* /proc and /sys must be real directories of the rootfs, not symlinks to elsewhere. */
+		int l = open_in_root(prog, target, O_NOFOLLOW);
+		struct stat st;
+		if (l >= 0) {
+			int symlink = fstat(l, &st) == 0 && S_ISLNK(st.st_mode);
+			close(l);
+			if (symlink)
+				return fail(prog, ELOOP, "mount %s to %s: the destination is a symlink", fstype,
+					    target);
+		}
+	}
 	switch (kind) {
 	case RP_TARGET_HOST:
 		break;
@@ -477,11 +492,55 @@ static int op_pivot_root(struct program *prog)
 	return 0;
 }
 
+/*
+ * Opens a file under /proc on the real procfs (CVE-2019-19921, CVE-2025-52881):
+ * /proc must be the root of a procfs mount, and the walk below it may not cross
+ * into another mount (RESOLVE_NO_XDEV) or follow any symlink, so nothing the
+ * config or the rootfs mounted over /proc/sys or /proc/self/attr can take the
+ * write. "self" is spelled as our pid.
+ */
+static int open_proc(struct program *prog, const char *path, int flags)
+{
+	char rel[4096];
+	const char *p = path + strlen("/proc/");
+	if (strncmp(p, "self/", 5) == 0)
+		snprintf(rel, sizeof(rel), "%d/%s", getpid(), p + 5);
+	else
+		snprintf(rel, sizeof(rel), "%s", p);
+	int root = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (root < 0)
+		return fail(prog, errno, "open /proc");
+	struct statfs sfs;
+	struct stat st;
+	if (fstatfs(root, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC || fstat(root, &st) < 0 ||
+	    st.st_ino != PROC_ROOT_INO) {
+		close(root);
+		return fail(prog, EPERM, "open %s: /proc is not the root of a procfs", path);
+	}
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC | O_NOFOLLOW),
+		.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, root, rel, &how, sizeof(how));
+	int err = errno;
+	close(root);
+	if (fd < 0)
+		return fail(prog, err, "open %s", path);
+	return fd;
+}
+
 static int write_file(struct program *prog, const char *path, const char *data)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return fail(prog, errno, "open %s", path);
+	int fd;
+	if (strncmp(path, "/proc/", 6) == 0) {
+		fd = open_proc(prog, path, O_WRONLY);
+		if (fd < 0)
+			return fd;
+	} else {
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return fail(prog, errno, "open %s", path);
+	}
 	size_t len = strlen(data);
 	ssize_t n = write(fd, data, len);
 	int err = errno;
@@ -555,6 +614,27 @@ static int op_readonly_path(struct program *prog, const struct op *op)
 	}
 	close(fd);
 	return ret;
+}
+
+/* chdir to the process's cwd, then make sure it is inside the container's root:
+ * a cwd reached through a leaked fd (/proc/self/fd/N, CVE-2024-21626) is not. */
+static int op_chdir(struct program *prog, const char *cwd)
+{
+	if (chdir(cwd) < 0)
+		return fail(prog, errno, "chdir to cwd (\"%s\") set in config.json failed", cwd);
+	char buf[4096];
+	if (!getcwd(buf, sizeof(buf))) {
+		if (errno == ENOENT)
+			return fail(prog, EPERM,
+				    "current working directory is outside of container mount namespace root "
+				    "-- possible container breakout detected");
+		return fail(prog, errno, "getcwd");
+	}
+	if (buf[0] != '/')
+		return fail(prog, EPERM,
+			    "current working directory is outside of container mount namespace root "
+			    "-- possible container breakout detected");
+	return 0;
 }
 
 static int op_setgroups(struct program *prog, const struct op *op)
@@ -924,9 +1004,7 @@ int op_dispatch(struct program *prog, const struct op *op, int index)
 	case OP_CAP_BOUNDING:
 		return op_cap_bounding(prog, op);
 	case OP_CHDIR:
-		return chdir(str[0]) < 0
-			       ? fail(prog, errno, "chdir to cwd (\"%s\") set in config.json failed", str[0])
-			       : 0;
+		return op_chdir(prog, str[0]);
 	case OP_MOUNT_SETATTR:
 		return op_mount_setattr(prog, op);
 	case OP_HIDE_MOUNT:

@@ -383,9 +383,42 @@ export function normalizeDestination(dest: string): string {
   return `/${out.join("/")}`;
 }
 
+/** The files under /proc that lxcfs-style mounts may cover (runc's list). */
+const PROC_MOUNTS_ALLOWED = new Set([
+  "/proc/cpuinfo",
+  "/proc/diskstats",
+  "/proc/meminfo",
+  "/proc/stat",
+  "/proc/swaps",
+  "/proc/uptime",
+  "/proc/loadavg",
+  "/proc/slabinfo",
+  "/proc/net/dev",
+]);
+
+/**
+ * runc's checkProcMount, and the same for /sys: /proc must be a procfs and
+ * nothing may be mounted inside it but a few lxcfs files, so no write meant for
+ * procfs (sysctl, LSM attributes) can land on something else; /sys must be a
+ * sysfs or the host's /sys bound.
+ */
+export function checkSpecialMount(m: Mount, dest: string): void {
+  if (dest === "/proc") {
+    if (m.type !== "proc") {
+      throw new Error(`"${dest}" cannot be mounted because it is not of type proc`);
+    }
+  } else if (dest.startsWith("/proc/") && !PROC_MOUNTS_ALLOWED.has(dest)) {
+    throw new Error(`"${dest}" cannot be mounted because it is inside /proc`);
+  }
+  if (dest === "/sys" && m.type !== "sysfs" && !(isBind(m) && m.source === "/sys")) {
+    throw new Error(`"${dest}" cannot be mounted because it is not of type sysfs`);
+  }
+}
+
 function planMount(input: PlanInput, m: Mount, hasNetNs: boolean): Op[] {
   const opts = parseMountOptions(m.options);
   const dest = normalizeDestination(m.destination);
+  checkSpecialMount(m, dest);
   const ops: Op[] = [];
   if (m.type === "sysfs" && !hasNetNs) {
     // sysfs shows the network namespace it is mounted in: without one of its
