@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# The VM test lane: boots Debian's 6.1 kernel (linux-image-amd64) in
+# qemu-system-x86_64 (TCG, -cpu max) with an initramfs holding busybox, the
+# pinned Deno and this work tree, runs `deno test` on the given files inside
+# (pure cgroup v2, as on a systemd host), and exits with their exit code.
+#
+#   tests/vm/run.sh [TEST_FILE...]      (or `make test-vm`)
+#
+# TEST_FILE paths are relative to the work tree. Without any, VM_TESTS (spaces
+# or commas) is used, and without that tests/vm/smoke_test.ts plus
+# tests/integration/cgroups_v2_test.ts when it exists. Other settings:
+#   VM_TIMEOUT   seconds before the VM is killed (default 1200)
+#   VM_FILTER    passed to deno test --filter (no double quotes)
+#   VM_MEM       guest memory in MiB (default 2048)
+#   VM_SMP       guest CPUs (default 2)
+#   VM_APPEND    more kernel command line words (e.g. loglevel=7)
+#   VM_QEMU_ARGS more qemu options
+#   VM_KERNEL    kernel image (default the newest /boot/vmlinuz-6.1*-amd64)
+#   VM_BINS      host programs to put in the VM with their libraries, ahead
+#                of busybox on PATH (default: criu, runc and ps where installed)
+#   VM_NO_INSTALL=1  only say what is missing instead of apt-get installing it
+#
+# The initramfs is cached in build/vm/ and rebuilt only when an input changes.
+# The console goes to the terminal and to build/vm/console.log.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+tree=$(cd "$here/../.." && pwd)
+out=$tree/build/vm
+t_start=$EPOCHREALTIME
+
+say() { echo "test-vm: $*"; }
+secs() { if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; else echo "?"; fi; }
+fail() {
+	say "$*" >&2
+	exit 1
+}
+
+[ "$(uname -m)" = x86_64 ] || fail "the VM lane needs an x86_64 host (it boots Debian's amd64 kernel)"
+DENO=${DENO:-$tree/.tools/node_modules/@deno/linux-x64-glibc/deno}
+[ -x "$DENO" ] || fail "no pinned Deno at $DENO (run make build first)"
+[ -x "$tree/build/runc" ] || fail "no build/runc (run make build first)"
+mkdir -p "$out"
+
+# --- What the host needs: qemu, the kernel, a static busybox, cpio.
+find_kernel() {
+	if [ -n "${VM_KERNEL:-}" ]; then
+		echo "$VM_KERNEL"
+		return
+	fi
+	find /boot -maxdepth 1 -name 'vmlinuz-6.1.*-amd64' 2>/dev/null | sort -V | tail -n 1
+}
+missing() {
+	local m=()
+	command -v qemu-system-x86_64 >/dev/null || m+=(qemu-system-x86)
+	[ -n "$(find_kernel)" ] || m+=(linux-image-amd64)
+	if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then m+=(busybox-static); fi
+	command -v cpio >/dev/null || m+=(cpio)
+	command -v xz >/dev/null || m+=(xz-utils)
+	echo "${m[*]}"
+}
+need=$(missing)
+if [ -n "$need" ]; then
+	if [ -n "${VM_NO_INSTALL:-}" ] || [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+		fail "missing Debian packages: $need (apt-get install -y $need)"
+	fi
+	say "installing $need"
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086 # a list of package names
+	apt-get install -y -q --no-install-recommends $need >"$out/apt.log" 2>&1 || {
+		apt-get update -q >>"$out/apt.log" 2>&1
+		apt-get install -y -q --no-install-recommends $need >>"$out/apt.log" 2>&1
+	} || fail "apt-get install $need failed (see build/vm/apt.log)"
+	need=$(missing)
+	[ -z "$need" ] || fail "still missing after apt-get install: $need"
+fi
+kernel=$(find_kernel)
+[ -r "$kernel" ] || fail "cannot read the kernel $kernel"
+
+# Debian's vmlinuz is xz-compressed, and decompressing it under TCG takes
+# about 5 s of every boot. The kernel has CONFIG_PVH, so qemu can boot the
+# uncompressed ELF vmlinux inside it directly: extract that once.
+vmlinux=$out/vmlinux-$(basename "$kernel" | sed 's/^vmlinuz-//')
+if [ ! -s "$vmlinux" ] || [ "$kernel" -nt "$vmlinux" ]; then
+	rm -f "$vmlinux"
+	for off in $(LC_ALL=C grep -obUa $'\xfd7zXZ' "$kernel" | cut -d: -f1); do
+		# xz stops with an error at the data after the stream: that is expected.
+		tail -c +$((off + 1)) "$kernel" | xz -dc >"$vmlinux.tmp" 2>/dev/null || true
+		if [ "$(head -c 4 "$vmlinux.tmp" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+			mv "$vmlinux.tmp" "$vmlinux"
+			break
+		fi
+	done
+	rm -f "$vmlinux.tmp"
+fi
+boot_kernel=$kernel
+if [ -s "$vmlinux" ]; then
+	boot_kernel=$vmlinux
+else
+	say "could not extract vmlinux from $kernel: booting it compressed (about 5 s slower)"
+fi
+
+# --- The tests to run.
+if [ $# -gt 0 ]; then
+	tests=("$@")
+elif [ -n "${VM_TESTS:-}" ]; then
+	read -r -a tests <<<"${VM_TESTS//,/ }"
+else
+	tests=(tests/vm/smoke_test.ts)
+	if [ -f "$tree/tests/integration/cgroups_v2_test.ts" ]; then
+		tests+=(tests/integration/cgroups_v2_test.ts)
+	else
+		say "tests/integration/cgroups_v2_test.ts is not there yet: running the smoke test only"
+	fi
+fi
+for i in "${!tests[@]}"; do
+	t=${tests[$i]#"$tree"/}
+	t=${t#./}
+	case "$t" in /*) fail "test file $t is not in the work tree $tree" ;; esac
+	[ -e "$tree/$t" ] || fail "no test file $t in $tree"
+	case "$t" in *[\ \",]*) fail "test path with a space, comma or quote: $t" ;; esac
+	tests[$i]=$t
+done
+
+# --- The initramfs. Its content: busybox as /bin/*, /init, the pinned Deno
+# and the programs of VM_BINS with the shared libraries they load (at their
+# host paths), and the work tree at its host path, so that build/runc's
+# prelude finds Deno where it says. Uncompressed: the kernel unpacks it with a
+# memcpy, where decompressing under TCG costs seconds.
+tree_parts=()
+for p in build/runc build/csrc cli core ffi tests mod.ts deno.json; do
+	[ -e "$tree/$p" ] && tree_parts+=("$p")
+done
+bins=(/bin/busybox "$DENO")
+extra=()
+if [ -n "${VM_BINS+set}" ]; then
+	for b in $VM_BINS; do
+		p=$(command -v "$b") || fail "VM_BINS: no program $b on this host"
+		extra+=("$p")
+	done
+else
+	for b in criu runc ps; do
+		p=$(command -v "$b") && extra+=("$p")
+	done
+fi
+bins+=("${extra[@]}")
+# Libraries loaded with dlopen by name, not listed by ldd.
+dlopen_libs=(libseccomp.so.2)
+
+libs_of() { { ldd "$1" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^\t\// { print $1 }'; }
+lib_path() { ldconfig -p 2>/dev/null | awk -v n="$1" '$1 == n && /x86-64/ { print $NF; exit }'; }
+
+inputs() {
+	local b l
+	for b in "${bins[@]}"; do
+		echo "$b"
+		libs_of "$b"
+	done
+	for l in "${dlopen_libs[@]}"; do
+		l=$(lib_path "$l") && [ -n "$l" ] && echo "$l" && libs_of "$l"
+	done
+}
+mapfile -t host_files < <(inputs | sort -u)
+key=$(
+	{
+		echo "kernel=$kernel tree=$tree deno=$DENO"
+		sha256sum "$here/run.sh" "$here/init" "${host_files[@]}"
+		cd "$tree" && find "${tree_parts[@]}" -type f -print0 |
+			sort -z | xargs -0 sha256sum
+	} | sha256sum | cut -d' ' -f1
+)
+img=$out/initramfs.cpio
+if [ -f "$img" ] && [ "$(cat "$out/initramfs.key" 2>/dev/null)" = "$key" ]; then
+	say "initramfs up to date ($(du -m "$img" | cut -f1) MiB)"
+else
+	t0=$EPOCHREALTIME
+	stage=$out/root
+	rm -rf "$stage" "$img" "$out/initramfs.key"
+	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,run,dev,proc,sys,newroot}
+	for f in "${host_files[@]}"; do
+		mkdir -p "$stage$(dirname "$f")"
+		cp -L "$f" "$stage$f"
+	done
+	# The dynamic loader finds libraries by their ldd path only through
+	# ld.so.cache; give it the multiarch directories instead.
+	printf '/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n' >"$stage/etc/ld.so.conf"
+	ldconfig -r "$stage" 2>/dev/null || true
+	# Each extra program also under /usr/bin and /usr/sbin, as Debian's
+	# packages link some of them (the tests look for /usr/bin/runc).
+	for p in "${extra[@]}"; do
+		for d in usr/bin usr/sbin; do
+			[ -e "$stage/$d/${p##*/}" ] || ln -s "$p" "$stage/$d/${p##*/}"
+		done
+	done
+	install -m 0755 "$here/init" "$stage/init"
+	printf 'RUNC_VM_TREE=%q\nRUNC_VM_DENO=%q\n' "$tree" "$DENO" >"$stage/etc/runc-vm.conf"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
+	printf 'root:x:0:\n' >"$stage/etc/group"
+	printf '127.0.0.1 localhost runc-vm\n::1 localhost\n' >"$stage/etc/hosts"
+	mkdir -p "$stage$tree"
+	(cd "$tree" && find "${tree_parts[@]}" -print0 |
+		cpio -0 -pdm --quiet "$stage$tree")
+	# Deno's cache, made here: the npm packages the tests import (the VM has
+	# no network) and the module analysis. A test file that does not parse
+	# yet is left to fail in the VM, with deno's message.
+	mapfile -t all_tests < <(cd "$tree" && find tests -name '*_test.ts' | sort)
+	(cd "$tree" && DENO_DIR=$stage/root/.cache/deno "$DENO" cache --no-lock --quiet "${all_tests[@]}") ||
+		say "deno cache of the tests failed: going on without it"
+	(cd "$stage" && find . -print0 | cpio -0 -o -H newc --quiet -R 0:0 >"$img.tmp")
+	mv "$img.tmp" "$img"
+	echo "$key" >"$out/initramfs.key"
+	rm -rf "$stage"
+	say "initramfs built in $(secs "$t0" "$EPOCHREALTIME") s ($(du -m "$img" | cut -f1) MiB)"
+fi
+
+# The VM runs deno test with --no-check: tsc under TCG costs about 25 s a run.
+# The types are checked here instead, on the same files.
+(cd "$tree" && "$DENO" check --no-lock --quiet "${tests[@]}") || fail "deno check of ${tests[*]} failed"
+
+# --- Boot. The console is streamed line by line with the times of the
+# landmarks the init prints; the end marker carries the tests' exit code.
+timeout=${VM_TIMEOUT:-1200}
+tests_arg=$(
+	IFS=,
+	echo "${tests[*]}"
+)
+append="console=ttyS0 quiet panic=-1 mitigations=off RUNC_VM_TESTS=$tests_arg"
+[ -n "${VM_FILTER:-}" ] && append+=" RUNC_VM_FILTER=\"$VM_FILTER\""
+[ -n "${VM_APPEND:-}" ] && append+=" $VM_APPEND"
+[ ${#append} -lt 2000 ] || fail "the kernel command line is too long (${#append} bytes): name fewer test files"
+log=$out/console.log
+say "booting $(basename "$boot_kernel") with ${tests[*]} (timeout ${timeout} s, console in build/vm/console.log)"
+t_boot=$EPOCHREALTIME
+set +e
+timeout -k 5 "$timeout" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2048}" \
+	-nographic -no-reboot -nic none \
+	-kernel "$boot_kernel" -initrd "$img" -append "$append" ${VM_QEMU_ARGS:-} </dev/null 2>&1 |
+	{
+		: >"$log"
+		t_init='' t_tests='' result=''
+		while IFS= read -r line; do
+			line=${line%$'\r'}
+			printf '%s\n' "$line"
+			printf '%s\n' "$line" >>"$log"
+			case "$line" in
+			*"runc-vm: init started"*) t_init=$EPOCHREALTIME ;;
+			*"runc-vm: deno "*) t_tests=$EPOCHREALTIME ;;
+			*"RUNC-VM-RESULT "*) result=RUNC-VM-RESULT${line#*RUNC-VM-RESULT} ;;
+			esac
+		done
+		printf '%s\n%s\n%s\n' "$t_init" "$t_tests" "$result" >"$out/landmarks"
+	}
+qemu_status=${PIPESTATUS[0]}
+set -e
+t_end=$EPOCHREALTIME
+
+{
+	read -r t_init
+	read -r t_tests
+	read -r result
+} <"$out/landmarks"
+say "times: boot to /init $(secs "$t_boot" "$t_init") s, VM setup $(secs "$t_init" "$t_tests") s," \
+	"tests $(secs "$t_tests" "$t_end") s, total $(secs "$t_start" "$t_end") s"
+
+if [[ "$result" =~ ^RUNC-VM-RESULT\ exit=([0-9]+)(\ reason=(.*))?$ ]]; then
+	rc=${BASH_REMATCH[1]}
+	if [ -n "${BASH_REMATCH[3]}" ]; then
+		fail "VM setup failed: ${BASH_REMATCH[3]}"
+	fi
+	[ "$rc" = 0 ] && say "tests passed" || say "tests failed (deno test exited $rc)"
+	exit "$rc"
+fi
+if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
+	fail "timed out after ${timeout} s without the end marker (see build/vm/console.log)"
+elif grep -aq 'Kernel panic' "$log"; then
+	fail "kernel panic: $(grep -a -m1 -o 'Kernel panic.*' "$log")"
+fi
+fail "the VM stopped without the end marker (qemu exited $qemu_status; see build/vm/console.log)"
