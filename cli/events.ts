@@ -25,8 +25,19 @@ information is displayed once every 5 seconds.`,
     },
     { name: "stats", kind: "bool", usage: "display the container's stats then exit" },
   ],
-  run(ctx) {
+  async run(ctx) {
     checkArgs("events", ctx.args, 1, "exact");
-    return Promise.reject(new Error("runc events: not implemented yet"));
+    const [{ statsEvent, streamEvents }, { ffiSys }] = await Promise.all([
+      import("../core/container/cgroup_commands.ts"),
+      import("../ffi/helper.ts"),
+    ]);
+    const out = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(`${line}\n`));
+    if (ctx.flags["stats"] === true) {
+      out(await statsEvent(ctx.global.root, ctx.args[0]!));
+      return 0;
+    }
+    const interval = Number(ctx.flags["interval"] ?? 5000);
+    await streamEvents(ffiSys, ctx.global.root, ctx.args[0]!, interval, out);
+    return 0;
   },
 };

@@ -18,8 +18,10 @@ paused. `,
 
 Use runc list to identify instances of containers and their current status.`,
   flags: [],
-  run(ctx) {
+  async run(ctx) {
     checkArgs("pause", ctx.args, 1, "exact");
-    return Promise.reject(new Error("runc pause: not implemented yet"));
+    const { pauseContainer } = await import("../core/container/cgroup_commands.ts");
+    await pauseContainer(ctx.global.root, ctx.args[0]!);
+    return 0;
   },
 };

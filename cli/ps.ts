@@ -22,8 +22,21 @@ export const command: Command = {
       usage: "select one of: table or json",
     },
   ],
-  run(ctx) {
+  async run(ctx) {
     checkArgs("ps", ctx.args, 1, "min");
-    return Promise.reject(new Error("runc ps: not implemented yet"));
+    const { containerPids, psTable } = await import("../core/container/cgroup_commands.ts");
+    const [id, ...psArgs] = ctx.args as [string, ...string[]];
+    const format = ctx.flags["format"];
+    let out: string;
+    if (format === "json") {
+      const pids = await containerPids(ctx.global.root, id);
+      out = `${pids.length ? JSON.stringify(pids) : "null"}\n`;
+    } else if (format === "table") {
+      out = await psTable(ctx.global.root, id, psArgs);
+    } else {
+      throw new Error("invalid format option");
+    }
+    await Deno.stdout.write(new TextEncoder().encode(out));
+    return 0;
   },
 };

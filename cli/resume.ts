@@ -18,8 +18,10 @@ resumed.`,
 
 Use runc list to identify instances of containers and their current status.`,
   flags: [],
-  run(ctx) {
+  async run(ctx) {
     checkArgs("resume", ctx.args, 1, "exact");
-    return Promise.reject(new Error("runc resume: not implemented yet"));
+    const { resumeContainer } = await import("../core/container/cgroup_commands.ts");
+    await resumeContainer(ctx.global.root, ctx.args[0]!);
+    return 0;
   },
 };

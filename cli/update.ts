@@ -108,8 +108,34 @@ export const command: Command = {
       usage: "The string of Intel RDT/MBA memory bandwidth schema",
     },
   ],
-  run(ctx) {
+  async run(ctx) {
     checkArgs("update", ctx.args, 1, "exact");
-    return Promise.reject(new Error("runc update: not implemented yet"));
+    const [{ updateContainer }, req, { ffiSys }, { logWarn }] = await Promise.all([
+      import("../core/container/cgroup_commands.ts"),
+      import("../core/container/update_request.ts"),
+      import("../ffi/helper.ts"),
+      import("../core/log.ts"),
+    ]);
+    const file = ctx.flags["resources"];
+    let resources;
+    if (typeof file === "string" && file !== "") {
+      const text = file === "-"
+        ? await new Response(Deno.stdin.readable).text()
+        : await Deno.readTextFile(file);
+      resources = req.resourcesFromJson(text, logWarn);
+    } else {
+      resources = req.resourcesFromFlags(ctx.flags, logWarn);
+    }
+    for (const f of ["l3-cache-schema", "mem-bw-schema"]) {
+      if (ctx.flags[f]) {
+        throw new Error(
+          f === "l3-cache-schema"
+            ? "Intel RDT/CAT: l3 cache schema is not enabled"
+            : "Intel RDT/MBA: memory bandwidth schema is not enabled",
+        );
+      }
+    }
+    await updateContainer(ffiSys, ctx.global.root, ctx.args[0]!, resources);
+    return 0;
   },
 };

@@ -9,7 +9,7 @@
 import type { LinuxResources, Spec } from "../spec/types.ts";
 import type { CgroupManager, CgroupPaths, CgroupSys } from "./cgroups.ts";
 import { containerRules } from "./devices.ts";
-import { CgroupError } from "./file.ts";
+import { CgroupError, writeFile } from "./file.ts";
 import { fromPaths, newManager } from "./manager.ts";
 
 /** The resources a new container gets: the spec's, with runc's default device rules added. */
@@ -94,18 +94,58 @@ export function openCgroups(
  * @param m the container's cgroups
  * @param sig the signal
  * @param warn where failures to freeze or thaw go
+ * @returns the pids signalled
  */
 export async function signalAll(
   m: CgroupManager,
   sig: Deno.Signal,
   warn: (msg: string) => void,
-): Promise<void> {
+): Promise<number[]> {
   const wasFrozen = m.freezerState() === "FROZEN";
   if (!wasFrozen) await m.freeze().catch((e) => warn((e as Error).message));
-  for (const pid of m.pids()) {
+  const pids = m.pids();
+  for (const pid of pids) {
     try {
       Deno.kill(pid, sig);
     } catch { /* exited meanwhile */ }
   }
   if (!wasFrozen || sig === "SIGKILL") await m.thaw().catch((e) => warn((e as Error).message));
+  return pids;
+}
+
+/**
+ * Moves a process (an exec'd one) into a container's cgroups, or into
+ * existing sub-cgroups of them (`runc exec --cgroup`: `PATH` for every
+ * hierarchy, `CTRL[,CTRL]:PATH` for some; on v2 only `PATH`).
+ *
+ * @param paths the container's saved cgroup paths
+ * @param pid the process
+ * @param sub the --cgroup values
+ * @throws CgroupError when a sub-cgroup does not exist or cannot be joined
+ */
+export function joinCgroups(paths: CgroupPaths | undefined, pid: number, sub: string[] = []): void {
+  if (!paths) return;
+  const byController = new Map<string, string>();
+  let all: string | undefined;
+  for (const s of sub) {
+    const colon = s.indexOf(":");
+    if (colon < 0) all = s;
+    else for (const c of s.slice(0, colon).split(",")) byController.set(c, s.slice(colon + 1));
+  }
+  const v2 = Object.keys(paths).length === 1 && paths[""] !== undefined;
+  if (v2 && byController.size > 0) {
+    throw new CgroupError("--cgroup: controller:path pairs are for cgroup v1; give a path");
+  }
+  for (const [c, dir] of Object.entries(paths)) {
+    const inner = byController.get(c) ?? all;
+    const target = inner ? `${dir}/${inner.replace(/^\/+/, "")}` : dir;
+    if (inner) {
+      try {
+        Deno.statSync(target);
+      } catch {
+        throw new CgroupError(`--cgroup: sub-cgroup ${target} does not exist`);
+      }
+    }
+    writeFile(target, "cgroup.procs", String(pid));
+  }
 }

@@ -18,7 +18,9 @@ import {
   writeState,
 } from "../state/state.ts";
 import type { Sys } from "./sys.ts";
-import { runInit } from "./init_process.ts";
+import { InitError, runInit } from "./init_process.ts";
+import type { CgroupManager } from "../cgroups/cgroups.ts";
+import { containerResources, newContainerCgroups } from "../cgroups/container.ts";
 import { addNotifySocket, hostNotifySocket, notifyDir } from "./notify.ts";
 import { logWarn } from "../log.ts";
 import { hookState } from "../hooks/hooks.ts";
@@ -36,6 +38,8 @@ export interface CreateOptions {
   noNewKeyring: boolean;
   /** --preserve-fds */
   preserveFds: number;
+  /** --systemd-cgroup: linux.cgroupsPath is `slice:prefix:name`. */
+  systemdCgroup?: boolean | undefined;
   /** Whether the caller will wait in the foreground (run without -d). */
   foreground: boolean;
   /** Called before anything is created when the container has a terminal relayed by runc. */
@@ -100,6 +104,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
     onWarning: logWarn,
     noPivotRoot: opts.noPivot,
     rootlessEuid: Deno.uid() !== 0,
+    systemdCgroup: opts.systemdCgroup ?? false,
   });
   const process = spec.process;
   if (!process) throw new StateError("process is required to start a container");
@@ -118,8 +123,15 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   }
 
   let initPid = 0;
+  let cgroups: CgroupManager | undefined;
   let consoleFd: number | undefined;
   try {
+    cgroups = newContainerCgroups(sys, spec, {
+      id: opts.id,
+      systemd: opts.systemdCgroup,
+      rootless: Deno.uid() !== 0,
+      warn: logWarn,
+    });
     const fifo = fifoPath(dir);
     sys.mkfifo(fifo, 0o622);
     if (hostNotifySocket()) {
@@ -148,6 +160,14 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       onPid: (pid) => {
         initPid = pid;
         if (plan.newUserns) writeIdMaps(pid, spec.linux?.uidMappings, spec.linux?.gidMappings);
+        // The init waits: it joins its cgroups, limits set, before it runs anything.
+        try {
+          cgroups!.create();
+          cgroups!.set(containerResources(spec));
+          cgroups!.apply(pid);
+        } catch (e) {
+          throw new InitError(`unable to apply cgroup configuration: ${(e as Error).message}`);
+        }
       },
       onConsole: consoleHandler(sys, opts.consoleSocket, (fd) => (consoleFd = fd)),
       onHooks: async (pid) => {
@@ -166,6 +186,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       created: rfc3339Nano(),
       owner: "",
       config: spec,
+      cgroupPaths: cgroups.paths(),
     };
     await writeState(dir, state);
     if (opts.pidFile) await writePidFile(opts.pidFile, initPid);
@@ -178,6 +199,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
         await sys.waitpid(initPid);
       } catch { /* already gone */ }
     }
+    await cgroups?.destroy().catch((err) => logWarn(`failed to remove cgroups: ${err.message}`));
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw e;
   }

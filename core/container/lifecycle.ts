@@ -22,6 +22,7 @@ import { bindNotifySocket, hostNotifySocket, type NotifyRelay } from "./notify.t
 import { hookState } from "../hooks/hooks.ts";
 import { runHooks } from "../hooks/run.ts";
 import { logError, logWarn } from "../log.ts";
+import { openCgroups, signalAll } from "../cgroups/container.ts";
 
 /** The OCI state document `runc state` prints. */
 export interface StateDocument {
@@ -114,6 +115,7 @@ export async function startContainer(sys: Sys, root: string, id: string): Promis
     await withLock(dir, async () => {
       const status = containerStatus(root, st);
       if (status === "stopped") throw new StateError("cannot start a container that has stopped");
+      if (status === "paused") throw new StateError("cannot start a container in the paused state");
       if (status !== "created") throw new StateError("cannot start an already running container");
       const host = hostNotifySocket();
       if (host) notify = bindNotifySocket(sys, dir, host);
@@ -154,8 +156,8 @@ async function releaseFifo(path: string, st: ContainerState): Promise<void> {
  * @param root the runc root
  * @param id the container id
  * @param signal a name with or without SIG, or a number; default SIGTERM
- * @param all every process of the container (found by its pid namespace
- *   until the cgroup managers exist)
+ * @param all every process of the container (found by its cgroup, else by
+ *   its pid namespace)
  */
 export async function killContainer(
   root: string,
@@ -175,7 +177,20 @@ export async function killContainer(
     Deno.kill(st.initPid, sig);
     return;
   }
+  const cgroups = openCgroups(undefined, st.cgroupPaths);
   const hasPidNs = st.config.linux?.namespaces?.some((n) => n.type === "pid" && !n.path);
+  if (cgroups) {
+    const signalled = await signalAll(cgroups, sig, logWarn);
+    // Processes exec'd without joining the cgroups are still in the pid namespace.
+    if (!hasPidNs) return;
+    for (const pid of await pidsInNamespace(st.initPid).catch(() => [])) {
+      if (signalled.includes(pid)) continue;
+      try {
+        Deno.kill(pid, sig);
+      } catch { /* exited meanwhile */ }
+    }
+    return;
+  }
   if (!hasPidNs) {
     throw new StateError(
       "kill --all: the container has no pid namespace of its own (needs cgroups)",
@@ -221,6 +236,7 @@ export async function deleteContainer(
 ): Promise<void> {
   const dir = stateDir(root, id);
   const st = await readState(root, id);
+  const cgroups = openCgroups(sys, st.cgroupPaths);
   await withLock(dir, async () => {
     const status = containerStatus(root, st);
     if (status === "running" || status === "paused") {
@@ -232,9 +248,16 @@ export async function deleteContainer(
       try {
         Deno.kill(st.initPid, "SIGKILL");
       } catch { /* gone meanwhile */ }
+      // A paused container's processes die only once thawed.
+      if (cgroups) await signalAll(cgroups, "SIGKILL", logWarn);
       await wait(st.initPid);
     }
   });
+  if (cgroups) {
+    // Processes left in the cgroup (no pid namespace of its own) go too, as in runc.
+    if (cgroups.exists() && cgroups.pids().length > 0) await signalAll(cgroups, "SIGKILL", logWarn);
+    await cgroups.destroy().catch((e) => logError((e as Error).message));
+  }
   await Deno.remove(dir, { recursive: true });
   // As runc: poststop hooks run once the container is gone, and a failure is
   // logged without failing the delete.

@@ -7,6 +7,8 @@
  * @module
  */
 import type { Spec } from "../spec/types.ts";
+import type { CgroupPaths } from "../cgroups/cgroups.ts";
+import { cgroupFrozen } from "../cgroups/frozen.ts";
 
 /** What state.json holds. */
 export interface ContainerState {
@@ -21,6 +23,11 @@ export interface ContainerState {
   created: string;
   owner: string;
   config: Spec;
+  /**
+   * The container's cgroup directories (runc's `cgroup_paths`): v1 controller
+   * name to directory, `""` for the unified one; absent when it has none.
+   */
+  cgroupPaths?: CgroupPaths;
 }
 
 /** The statuses of the OCI runtime-spec (plus runc's `paused`). */
@@ -134,6 +141,8 @@ export function initAlive(state: ContainerState): boolean {
  */
 export function containerStatus(root: string, state: ContainerState): Status {
   if (!initAlive(state)) return "stopped";
+  // As runc: a frozen cgroup is `paused`, whether started or not.
+  if (cgroupFrozen(state.cgroupPaths)) return "paused";
   try {
     Deno.lstatSync(fifoPath(stateDir(root, state.id)));
     return "created";

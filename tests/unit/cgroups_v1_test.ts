@@ -4,7 +4,7 @@ import { newManager } from "../../core/cgroups/manager.ts";
 import { detectMode, v1Mounts } from "../../core/cgroups/mode.ts";
 import { observeWrites } from "../../core/cgroups/file.ts";
 import { V1Manager } from "../../core/cgroups/v1/manager.ts";
-import { containerResources } from "../../core/cgroups/container.ts";
+import { containerResources, joinCgroups } from "../../core/cgroups/container.ts";
 import type { LinuxResources } from "../../core/spec/types.ts";
 
 const own = new Map([["memory", "/sup/x"], ["", "/"]]);
@@ -279,3 +279,23 @@ function emptyFiles(dir: string): void {
     else if (e.isDirectory) emptyFiles(`${dir}/${e.name}`);
   }
 }
+
+Deno.test("exec --cgroup: a process joins the container's cgroups or sub-cgroups of them", () => {
+  const f = fakeV1();
+  try {
+    const m = manager(f.root);
+    m.apply(1);
+    const p = m.paths();
+    joinCgroups(p, 2);
+    assertEquals(read(`${p["pids"]}/cgroup.procs`), "2");
+    Deno.mkdirSync(`${p["memory"]}/sub`);
+    Deno.mkdirSync(`${p["pids"]}/other`);
+    joinCgroups(p, 3, ["memory:sub", "pids:other"]);
+    assertEquals(read(`${p["memory"]}/sub/cgroup.procs`), "3");
+    assertEquals(read(`${p["pids"]}/other/cgroup.procs`), "3");
+    assertEquals(read(`${p["cpu"]}/cgroup.procs`), "3");
+    assertThrows(() => joinCgroups(p, 4, ["nope"]), "does not exist");
+  } finally {
+    f.dispose();
+  }
+});

@@ -1,0 +1,227 @@
+/**
+ * The commands that work on a container's cgroups: pause, resume, ps,
+ * update and events. Each reopens the cgroups from state.json.
+ *
+ * @module
+ */
+import {
+  type ContainerState,
+  containerStatus,
+  readState,
+  stateDir,
+  StateError,
+  withLock,
+  writeState,
+} from "../state/state.ts";
+import type { CgroupManager } from "../cgroups/cgroups.ts";
+import { openCgroups } from "../cgroups/container.ts";
+import { eventLine, statsJson } from "../cgroups/stats.ts";
+import type { LinuxResources } from "../spec/types.ts";
+import type { CgroupSys } from "../cgroups/cgroups.ts";
+import { logError } from "../log.ts";
+
+async function open(
+  sys: CgroupSys | undefined,
+  root: string,
+  id: string,
+): Promise<{ st: ContainerState; cg: CgroupManager | undefined }> {
+  const st = await readState(root, id);
+  return { st, cg: openCgroups(sys, st.cgroupPaths) };
+}
+
+function need(cg: CgroupManager | undefined, id: string): CgroupManager {
+  if (!cg) throw new StateError(`container ${id} has no cgroups`);
+  return cg;
+}
+
+/**
+ * Freezes a created or running container (`runc pause`).
+ *
+ * @throws StateError `container not running` otherwise
+ */
+export async function pauseContainer(root: string, id: string): Promise<void> {
+  const { st, cg } = await open(undefined, root, id);
+  await withLock(stateDir(root, id), async () => {
+    const status = containerStatus(root, st);
+    if (status !== "running" && status !== "created") throw new StateError("container not running");
+    await need(cg, id).freeze();
+  });
+}
+
+/**
+ * Thaws a paused container (`runc resume`).
+ *
+ * @throws StateError `container not paused` otherwise
+ */
+export async function resumeContainer(root: string, id: string): Promise<void> {
+  const { st, cg } = await open(undefined, root, id);
+  await withLock(stateDir(root, id), async () => {
+    if (containerStatus(root, st) !== "paused") throw new StateError("container not paused");
+    await need(cg, id).thaw();
+  });
+}
+
+/** Every pid in a container's cgroups (`runc ps --format json`). */
+export async function containerPids(root: string, id: string): Promise<number[]> {
+  const { cg } = await open(undefined, root, id);
+  try {
+    return need(cg, id).pids();
+  } catch (e) {
+    throw new StateError(`unable to get all container pids: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * `runc ps` as a table: ps(1) with the given options (default `-ef`), its
+ * header, and the lines whose PID column is one of the container's.
+ *
+ * @returns the text to print
+ */
+export async function psTable(root: string, id: string, psArgs: string[]): Promise<string> {
+  const pids = new Set(await containerPids(root, id));
+  const out = await new Deno.Command("ps", {
+    args: psArgs.length ? psArgs : ["-ef"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new StateError(`exit status ${out.code}: ${text}`);
+  const lines = text.split("\n");
+  const header = lines[0] ?? "";
+  const pidIndex = header.trim().split(/\s+/).indexOf("PID");
+  if (pidIndex < 0) throw new StateError("couldn't find PID field in ps output");
+  const kept = [header];
+  for (const line of lines.slice(1)) {
+    if (line === "") continue;
+    const field = line.trim().split(/\s+/)[pidIndex] ?? "";
+    const pid = Number(field);
+    if (!/^-?\d+$/.test(field)) throw new StateError(`unable to parse pid: ${field}`);
+    if (pids.has(pid)) kept.push(line);
+  }
+  return kept.join("\n") + "\n";
+}
+
+/**
+ * Applies new limits to a running container and records them in its state
+ * (`runc update`). Only the fields present are written.
+ *
+ * @param sys bpf(2) for v2 device rules
+ * @param r the limits (see update_request.ts)
+ */
+export async function updateContainer(
+  sys: CgroupSys,
+  root: string,
+  id: string,
+  r: LinuxResources,
+): Promise<void> {
+  const { st, cg } = await open(sys, root, id);
+  await withLock(stateDir(root, id), async () => {
+    if (containerStatus(root, st) === "stopped") throw new StateError("container not running");
+    need(cg, id).set(r);
+    st.config.linux ??= {};
+    st.config.linux.resources = mergeResources(st.config.linux.resources ?? {}, r);
+    await writeState(stateDir(root, id), st);
+  });
+}
+
+/** The saved resources with an update's fields laid over them. */
+export function mergeResources(old: LinuxResources, r: LinuxResources): LinuxResources {
+  const out: LinuxResources = { ...old };
+  if (r.memory) out.memory = { ...old.memory, ...r.memory };
+  if (r.cpu) out.cpu = { ...old.cpu, ...r.cpu };
+  if (r.pids) out.pids = r.pids;
+  if (r.blockIO) out.blockIO = { ...old.blockIO, ...r.blockIO };
+  if (r.unified) out.unified = r.unified;
+  return out;
+}
+
+/** One `runc events --stats` line for a container. */
+export async function statsEvent(root: string, id: string): Promise<string> {
+  const { st, cg } = await open(undefined, root, id);
+  if (containerStatus(root, st) === "stopped") {
+    throw new StateError(`container with id ${id} is not running`);
+  }
+  return eventLine("stats", id, statsJson(need(cg, id).stats()));
+}
+
+/**
+ * Streams `runc events`: a stats line every interval and an `oom` line when
+ * the memory cgroup runs out (v1: memory.oom_control's eventfd; v2:
+ * memory.events' oom_kill count). Ends when the container's cgroup is gone.
+ *
+ * @param emit receives each line
+ */
+export async function streamEvents(
+  sys: CgroupSys,
+  root: string,
+  id: string,
+  intervalMs: number,
+  emit: (line: string) => void,
+): Promise<void> {
+  if (intervalMs <= 0) throw new StateError("duration interval must be greater than 0");
+  const { st, cg: maybe } = await open(sys, root, id);
+  if (containerStatus(root, st) === "stopped") {
+    throw new StateError(`container with id ${id} is not running`);
+  }
+  const cg = need(maybe, id);
+  let done = false;
+  const ticker = setInterval(() => {
+    try {
+      emit(eventLine("stats", id, statsJson(cg.stats())));
+    } catch (e) {
+      logError((e as Error).message);
+    }
+  }, intervalMs);
+  try {
+    await watchOom(sys, cg, () => emit(eventLine("oom", id)), () => done);
+  } finally {
+    done = true;
+    clearInterval(ticker);
+  }
+}
+
+async function watchOom(
+  sys: CgroupSys,
+  cg: CgroupManager,
+  onOom: () => void,
+  stop: () => boolean,
+): Promise<void> {
+  const v1 = cg.path("memory");
+  if (v1 && cg.path("") !== v1) {
+    const fd = sys.oomEventFd(v1);
+    while (!stop()) {
+      const fired = await sys.eventfdWait(fd, 1000);
+      // The kernel also signals the eventfd when the cgroup goes away.
+      if (!exists(`${v1}/cgroup.event_control`)) return;
+      if (fired) onOom();
+    }
+    return;
+  }
+  const dir = cg.path("");
+  let last = oomKills(dir);
+  while (!stop()) {
+    await new Promise((r) => setTimeout(r, 200));
+    if (!dir || !exists(dir)) return;
+    const now = oomKills(dir);
+    if (now > last) onOom();
+    last = now;
+  }
+}
+
+function oomKills(dir: string | undefined): number {
+  try {
+    const m = /^oom_kill (\d+)$/m.exec(Deno.readTextFileSync(`${dir}/memory.events`));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
