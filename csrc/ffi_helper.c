@@ -314,6 +314,17 @@ int64_t rh_unixgram_send(const char *path, const void *buf, size_t len)
 	return n < 0 ? -err : n;
 }
 
+int rh_pidfd_getfd(int pid, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	int got = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int err = errno;
+	close(pidfd);
+	return got < 0 ? -err : got;
+}
+
 int rh_mkfifo(const char *path, int mode)
 {
 	/* The mode as given, whatever the umask (the exec fifo must be writable by a

@@ -68,6 +68,9 @@ int rh_unixgram_bind(const char *path);
 /* Sends one datagram to the unix socket at path ("@name": abstract). */
 int64_t rh_unixgram_send(const char *path, const void *buf, size_t len);
 
+/* A copy of fd `fd` of process pid (pidfd_open + pidfd_getfd, Linux 5.6+). */
+int rh_pidfd_getfd(int pid, int fd);
+
 /* prctl(PR_SET_CHILD_SUBREAPER, on). */
 int rh_set_subreaper(int on);
 

@@ -30,7 +30,7 @@ static void report(struct program *prog, int index, int err)
 
 int main(int argc, char **argv)
 {
-	struct program prog = { .sync_fd = -1, .root_fd = -1, .fifo_fd = -1 };
+	struct program prog = { .sync_fd = -1, .root_fd = -1, .fifo_fd = -1, .seccomp_fd = -1 };
 	if (argc != 2) {
 		fprintf(stderr, "runc-init: this program is run by runc, not by hand\n");
 		return 2;

@@ -9,6 +9,8 @@
 #include <linux/capability.h>
 #include <linux/keyctl.h>
 #include <linux/nsfs.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
@@ -403,6 +405,38 @@ static int op_move_root(struct program *prog, const struct op *op)
 	if (prog->root_fd >= 0)
 		close(prog->root_fd);
 	prog->root_fd = fd;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Loads the seccomp filter the CLI compiled (with libseccomp) and patched. */
+static int op_seccomp(struct program *prog, const struct op *op)
+{
+	const char *hex = op->str[0];
+	size_t len = strlen(hex);
+	if (len == 0 || len % 16 != 0)
+		return fail(prog, EINVAL, "seccomp program of %zu hex digits", len);
+	static struct sock_filter insns[BPF_MAXINSNS];
+	size_t n = len / 16;
+	if (n > BPF_MAXINSNS)
+		return fail(prog, E2BIG, "seccomp program of %zu instructions", n);
+	unsigned char *bytes = (unsigned char *)insns;
+	for (size_t i = 0; i < len / 2; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return fail(prog, EINVAL, "seccomp program is not hex");
+		bytes[i] = (unsigned char)(hi << 4 | lo);
+	}
+	struct sock_fprog fprog = { .len = (unsigned short)n, .filter = insns };
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned int)op->hdr.num[0], &fprog);
+	if (r < 0)
+		return fail(prog, errno, "load the seccomp filter");
+	if (op->hdr.num[0] & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+		prog->seccomp_fd = (int)r;
 	return 0;
 }
 
@@ -890,7 +924,8 @@ static int op_clone(struct program *prog, const struct op *op, int index)
 static int op_wait_parent(struct program *prog, const struct op *op, int index)
 {
 	if (op->hdr.num[0])
-		send_record(prog, (int)op->hdr.num[0], index, 0, 0, NULL);
+		send_record(prog, (int)op->hdr.num[0], index,
+			    op->hdr.num[0] == REC_SECCOMP ? prog->seccomp_fd : 0, 0, NULL);
 	struct rp_op msg;
 	ssize_t n;
 	do
@@ -927,7 +962,7 @@ static const unsigned char min_strings[] = {
 	[OP_SETNS] = 2, [OP_MOUNT] = 4, [OP_REMOUNT] = 1, [OP_MKDIR] = 1, [OP_MKNOD] = 1,
 	[OP_SYMLINK] = 2, [OP_OPEN_ROOT] = 1, [OP_SETHOSTNAME] = 1, [OP_SETDOMAINNAME] = 1,
 	[OP_WRITE_FILE] = 2, [OP_MASK_PATH] = 1, [OP_READONLY_PATH] = 1, [OP_SETGROUPS] = 1,
-	[OP_RUN_HOOK] = 4, [OP_MOUNT_SETATTR] = 1, [OP_HIDE_MOUNT] = 1, [OP_MOVE_ROOT] = 1, [OP_CHDIR] = 1, [OP_OPEN_FIFO] = 1, [OP_LOOKPATH] = 2, [OP_EXEC] = 1, [OP_JOIN_KEYRING] = 1,
+	[OP_RUN_HOOK] = 4, [OP_MOUNT_SETATTR] = 1, [OP_HIDE_MOUNT] = 1, [OP_MOVE_ROOT] = 1, [OP_SECCOMP] = 1, [OP_CHDIR] = 1, [OP_OPEN_FIFO] = 1, [OP_LOOKPATH] = 2, [OP_EXEC] = 1, [OP_JOIN_KEYRING] = 1,
 };
 
 int op_dispatch(struct program *prog, const struct op *op, int index)
@@ -1005,6 +1040,8 @@ int op_dispatch(struct program *prog, const struct op *op, int index)
 		return op_cap_bounding(prog, op);
 	case OP_CHDIR:
 		return op_chdir(prog, str[0]);
+	case OP_SECCOMP:
+		return op_seccomp(prog, op);
 	case OP_MOUNT_SETATTR:
 		return op_mount_setattr(prog, op);
 	case OP_HIDE_MOUNT:

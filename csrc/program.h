@@ -19,6 +19,7 @@ struct program {
 	struct op *ops;
 	int root_fd;          /* O_PATH fd of the container's root, -1 before OP_OPEN_ROOT */
 	int fifo_fd;          /* O_PATH fd of exec.fifo, -1 before OP_OPEN_FIFO */
+	int seccomp_fd;       /* the seccomp listener, -1 when none */
 	int nns;              /* namespaces OP_SETNS opened for OP_JOIN_NS */
 	int ns_fd[8];
 	const char *ns_path[8];

@@ -36,7 +36,7 @@
 
 #include <stdint.h>
 
-#define RP_MAX_MSG 65536
+#define RP_MAX_MSG 131072
 #define RP_MAX_OPS 4096
 #define RP_MAX_STR 64
 
@@ -90,6 +90,8 @@ enum rp_opcode {
 	OP_HIDE_MOUNT = 39,   /* str0 host path: make it rslave and detach it; where that is
 	                         refused, cover it with an empty tmpfs (--no-pivot) */
 	OP_MOVE_ROOT = 40,    /* str0 rootfs host path: MS_MOVE it onto / and chroot (--no-pivot) */
+	OP_SECCOMP = 41,      /* str0 the BPF program in hex, num0 SECCOMP_FILTER_FLAG_*: load it;
+	                         with FLAG_NEW_LISTENER an OP_WAIT_PARENT(REC_SECCOMP) follows */
 };
 
 /* How OP_MOUNT finds its target. */
@@ -108,6 +110,8 @@ enum rp_tag {
 	REC_DEBUG = 5,   /* msg */
 	REC_HOOKS = 6,   /* the mounts are done: run prestart and createRuntime hooks, then CONTINUE */
 	REC_CONSOLE = 7, /* the pty master, attached with SCM_RIGHTS */
+	REC_SECCOMP = 8, /* err: the seccomp listener's fd number; runc takes it with pidfd_getfd,
+	                    hands it to the agent, then sends CONTINUE */
 };
 
 struct rp_op {

@@ -3,6 +3,11 @@
  * container's rootfs, for checks busybox cannot make.
  *
  *   testprog notify MESSAGE   send MESSAGE as one datagram to $NOTIFY_SOCKET
+ *   testprog sys NR [ARG...]  make syscall NR with integer args; print ret=R or errno=E
+ *   testprog seccomp-agent PATH  a seccomp agent: take the listener runc sends to
+ *                             PATH, print the state it came with, answer mkdir
+ *                             and mkdirat with success (without doing them) and
+ *                             let every other notified syscall continue
  *   testprog recvtty PATH     a console socket: listen on PATH, take the fd runc
  *                             sends, check it is a pty master, print its pts
  *                             number, then copy what the container writes to
@@ -14,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <linux/seccomp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -44,43 +51,124 @@ static int notify(const char *msg)
 	return 0;
 }
 
-static int recvtty(const char *path)
+static int sys(int argc, char **argv)
+{
+	long nr = strtol(argv[0], NULL, 0), a[6] = { 0 };
+	for (int i = 1; i < argc && i <= 6; i++)
+		a[i - 1] = strtol(argv[i], NULL, 0);
+	errno = 0;
+	long r = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r < 0)
+		printf("errno=%d\n", errno);
+	else
+		printf("ret=%ld\n", r);
+	return 0;
+}
+
+/* Listens on path; returns the listening socket. */
+static int listen_on(const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof(addr.sun_path))
-		return 2;
+		return -1;
 	strcpy(addr.sun_path, path);
 	int l = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(l, 1) < 0) {
-		fprintf(stderr, "testprog: listen on %s: %s\n", path, strerror(errno));
-		return 1;
-	}
+	if (l < 0 || bind(l, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(l, 8) < 0)
+		return -1;
 	printf("listening\n");
 	fflush(stdout);
+	return l;
+}
+
+/* Accepts one connection and takes the fd it carries, with its payload. */
+static int take_fd(int l, char *payload, size_t len)
+{
 	int c = accept(l, NULL, NULL);
-	if (c < 0) {
-		fprintf(stderr, "testprog: accept: %s\n", strerror(errno));
-		return 1;
-	}
-	char name[256] = { 0 };
-	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) - 1 };
+	if (c < 0)
+		return -1;
+	struct iovec iov = { .iov_base = payload, .iov_len = len - 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			      .msg_controllen = sizeof(u.buf) };
-	if (recvmsg(c, &msg, 0) < 0) {
-		fprintf(stderr, "testprog: recvmsg: %s\n", strerror(errno));
-		return 1;
-	}
+	ssize_t n = recvmsg(c, &msg, 0);
+	close(c);
+	if (n < 0)
+		return -1;
+	payload[n] = '\0';
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS) {
-		fprintf(stderr, "testprog: no fd received\n");
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	int fd;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+static void answer(int fd)
+{
+	for (;;) {
+		struct seccomp_notif req;
+		struct seccomp_notif_resp resp;
+		memset(&req, 0, sizeof(req));
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			if (errno == EINTR)
+				continue;
+			return; /* the processes of this filter are gone */
+		}
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		if (req.data.nr == SYS_mkdir || req.data.nr == SYS_mkdirat) {
+			printf("notified mkdir\n");
+			fflush(stdout);
+		} else {
+			resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		}
+		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+}
+
+/* Every listener runc sends (one per container process with the filter) is
+ * answered by a child of its own. */
+static int seccomp_agent(const char *path)
+{
+	static char state[65536];
+	int l = listen_on(path);
+	if (l < 0) {
+		fprintf(stderr, "testprog: listen on %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	int master;
-	memcpy(&master, CMSG_DATA(cm), sizeof(int));
+	for (;;) {
+		int fd = take_fd(l, state, sizeof(state));
+		if (fd < 0) {
+			fprintf(stderr, "testprog: no listener received: %s\n", strerror(errno));
+			continue;
+		}
+		printf("state %s\n", state);
+		fflush(stdout);
+		if (fork() == 0) {
+			close(l);
+			answer(fd);
+			_exit(0);
+		}
+		close(fd);
+	}
+}
+
+static int recvtty(const char *path)
+{
+	int l = listen_on(path);
+	if (l < 0) {
+		fprintf(stderr, "testprog: listen on %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	char name[256];
+	int master = take_fd(l, name, sizeof(name));
+	if (master < 0) {
+		fprintf(stderr, "testprog: no fd received: %s\n", strerror(errno));
+		return 1;
+	}
 	unsigned int ptn;
 	if (ioctl(master, TIOCGPTN, &ptn) < 0) {
 		fprintf(stderr, "testprog: the fd is not a pty master: %s\n", strerror(errno));
@@ -99,6 +187,10 @@ static int recvtty(const char *path)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && strcmp(argv[1], "sys") == 0)
+		return sys(argc - 2, argv + 2);
+	if (argc == 3 && strcmp(argv[1], "seccomp-agent") == 0)
+		return seccomp_agent(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "notify") == 0)
 		return notify(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "recvtty") == 0)

@@ -31,6 +31,7 @@ const SYMBOLS = {
   rh_probe: { parameters: [], result: "i32" },
   rh_set_subreaper: { parameters: ["i32"], result: "i32" },
   rh_mkfifo: { parameters: ["buffer", "i32"], result: "i32" },
+  rh_pidfd_getfd: { parameters: ["i32", "i32"], result: "i32" },
   rh_unixgram_bind: { parameters: ["buffer"], result: "i32" },
   rh_unixgram_send: { parameters: ["buffer", "buffer", "usize"], result: "i64" },
   rh_bpf_dev_attach: { parameters: ["buffer", "buffer", "i32", "buffer", "i32"], result: "i32" },
@@ -89,7 +90,7 @@ export const ffiSys: Sys = {
     return { n, fd: out[0]! };
   },
   sendFd(path: string, name: string, fd: number): void {
-    check(`send the console to ${path}`, helper().rh_send_fd(cstr(path), cstr(name), fd));
+    check(`send an fd to ${path}`, helper().rh_send_fd(cstr(path), cstr(name), fd));
   },
   setWinsize(fd: number, rows: number, cols: number): void {
     check("set the terminal size", helper().rh_set_winsize(fd, rows, cols));
@@ -125,6 +126,9 @@ export const ffiSys: Sys = {
   },
   mkfifo(path: string, mode: number): void {
     check(`mkfifo ${path}`, helper().rh_mkfifo(cstr(path), mode));
+  },
+  pidfdGetfd(pid: number, fd: number): number {
+    return check(`take fd ${fd} of process ${pid}`, helper().rh_pidfd_getfd(pid, fd));
   },
   unixgramBind(path: string): number {
     return check(`bind ${path}`, helper().rh_unixgram_bind(cstr(path)));

@@ -80,3 +80,16 @@ export function sealedMemfd(name: string, bytes: Uint8Array<ArrayBuffer>): numbe
   }
   return fd;
 }
+
+/**
+ * An unnamed file in memory (a memfd), for APIs that write to an fd.
+ *
+ * @param name shown in /proc/PID/fd links
+ * @returns its fd, a path that reads it, and close
+ */
+export function anonymousFile(name: string): { fd: number; path: string; close(): void } {
+  const { symbols: c } = libc();
+  const fd = c.memfd_create(new TextEncoder().encode(`${name}\0`), MFD_CLOEXEC);
+  if (fd < 0) throw new SyscallError("memfd_create", errno());
+  return { fd, path: `/proc/self/fd/${fd}`, close: () => void c.close(fd) };
+}

@@ -3,16 +3,33 @@
  * Deno.dlopen on first use and never linked: the runtime works without it, with
  * seccomp reported as unavailable.
  *
- * Only the version queries are bound for now.
+ * Bound: the version queries, and what core/seccomp/compile.ts needs to build a
+ * filter (`libseccomp`).
  *
  * @module
  */
+
+import type { Libseccomp } from "../core/seccomp/compile.ts";
+import { anonymousFile } from "./libc.ts";
 
 const SYMBOLS = {
   // const struct scmp_version *seccomp_version(void);
   seccomp_version: { parameters: [], result: "pointer" },
   // unsigned int seccomp_api_get(void);
   seccomp_api_get: { parameters: [], result: "u32" },
+  seccomp_init: { parameters: ["u32"], result: "pointer" },
+  seccomp_release: { parameters: ["pointer"], result: "void" },
+  seccomp_arch_resolve_name: { parameters: ["buffer"], result: "u32" },
+  seccomp_arch_native: { parameters: [], result: "u32" },
+  seccomp_arch_add: { parameters: ["pointer", "u32"], result: "i32" },
+  seccomp_syscall_resolve_name: { parameters: ["buffer"], result: "i32" },
+  seccomp_syscall_resolve_name_arch: { parameters: ["u32", "buffer"], result: "i32" },
+  seccomp_attr_set: { parameters: ["pointer", "i32", "u32"], result: "i32" },
+  seccomp_rule_add_array: {
+    parameters: ["pointer", "u32", "i32", "u32", "buffer"],
+    result: "i32",
+  },
+  seccomp_export_bpf: { parameters: ["pointer", "i32"], result: "i32" },
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -61,4 +78,40 @@ export function seccompApiLevel(): number | undefined {
   if (l === null) return undefined;
   const level = l.symbols.seccomp_api_get();
   return level === 0 ? undefined : level;
+}
+
+const cstr = (s: string) => new TextEncoder().encode(`${s}\0`);
+
+/**
+ * libseccomp for the filter compiler, or undefined when the library is missing.
+ *
+ * @returns the binding
+ */
+export function libseccomp(): Libseccomp | undefined {
+  const l = open();
+  if (l === null) return undefined;
+  const c = l.symbols;
+  return {
+    init: (action) => c.seccomp_init(action),
+    release: (ctx) => c.seccomp_release(ctx),
+    archResolve: (name) => c.seccomp_arch_resolve_name(cstr(name)),
+    archNative: () => c.seccomp_arch_native(),
+    archAdd: (ctx, arch) => c.seccomp_arch_add(ctx, arch),
+    syscallResolve: (name) => c.seccomp_syscall_resolve_name(cstr(name)),
+    syscallResolveArch: (arch, name) => c.seccomp_syscall_resolve_name_arch(arch, cstr(name)),
+    attrSet: (ctx, attr, value) => c.seccomp_attr_set(ctx, attr, value),
+    ruleAdd: (ctx, action, nr, conds, count) =>
+      c.seccomp_rule_add_array(ctx, action, nr, count, conds),
+    exportBpf(ctx) {
+      // seccomp_export_bpf writes to an fd (libseccomp 2.5 has no in-memory export).
+      const file = anonymousFile("seccomp-bpf");
+      try {
+        const r = c.seccomp_export_bpf(ctx, file.fd);
+        if (r < 0) throw new Error(`seccomp_export_bpf: errno ${-r}`);
+        return Deno.readFileSync(file.path);
+      } finally {
+        file.close();
+      }
+    },
+  };
 }

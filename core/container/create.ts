@@ -7,7 +7,8 @@
  * @module
  */
 import { loadSpec } from "../spec/load.ts";
-import { planInit, type SourceKind } from "../init/plan.ts";
+import type { Spec } from "../spec/types.ts";
+import { planInit, type SeccompLoad, type SourceKind } from "../init/plan.ts";
 import {
   type ContainerState,
   fifoPath,
@@ -154,6 +155,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       selinuxEnabled: selinuxEnabled(),
       extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
       runtimeEnv: runtimeEnv(),
+      seccomp: await compileSpecSeccomp(spec),
       sourceKind,
     });
     initPid = await runInit(sys, plan.ops, bundle, {
@@ -170,6 +172,10 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
         }
       },
       onConsole: consoleHandler(sys, opts.consoleSocket, (fd) => (consoleFd = fd)),
+      onSeccompListener: async (pid, fd) => {
+        const { sendListenerToAgent } = await import("../seccomp/agent.ts");
+        sendListenerToAgent(sys, spec, opts.id, bundle, pid, fd);
+      },
       onHooks: async (pid) => {
         const state = hookState(spec, opts.id, bundle, "creating", pid);
         await runHooks(sys, spec.hooks?.prestart, state, bundle);
@@ -227,6 +233,33 @@ export async function writePidFile(path: string, pid: number): Promise<void> {
   const tmp = `${abs.slice(0, abs.lastIndexOf("/") + 1)}.${abs.slice(abs.lastIndexOf("/") + 1)}`;
   await Deno.writeTextFile(tmp, String(pid), { mode: 0o644 });
   await Deno.rename(tmp, abs);
+}
+
+/**
+ * linux.seccomp compiled with libseccomp; the compiler and the library are
+ * loaded only for configs that have a filter.
+ *
+ * @param spec the config
+ * @returns the filter, or undefined when the config has none
+ * @throws Error when libseccomp is missing or the profile is wrong
+ */
+export async function compileSpecSeccomp(spec: Spec): Promise<SeccompLoad | undefined> {
+  const config = spec.linux?.seccomp;
+  // No default action and no rules: seccomp is off, as in runc.
+  if (!config || (config.defaultAction === "" && (config.syscalls ?? []).length === 0)) {
+    return undefined;
+  }
+  const [{ compileSeccomp }, { libseccomp }] = await Promise.all([
+    import("../seccomp/compile.ts"),
+    import("../../ffi/libseccomp.ts"),
+  ]);
+  const lib = libseccomp();
+  if (!lib) {
+    throw new StateError(
+      "linux.seccomp is set but libseccomp.so.2 was not found (apt-get install libseccomp2)",
+    );
+  }
+  return compileSeccomp(lib, config);
 }
 
 /** The mount points of the host's full proc and sysfs mounts (root "/"), from mountinfo. */

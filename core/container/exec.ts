@@ -15,6 +15,7 @@ import {
   absolute,
   apparmorExecAttr,
   checkTerminal,
+  compileSpecSeccomp,
   consoleHandler,
   selinuxEnabled,
   writePidFile,
@@ -139,6 +140,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     extraFds: opts.preserveFds,
     apparmorExecAttr: apparmorExecAttr(),
     selinuxEnabled: selinuxEnabled(),
+    seccomp: await compileSpecSeccomp(st.config),
   });
   let consoleFd: number | undefined;
   let pid = 0;
@@ -148,6 +150,10 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
       onPid: (p) => void (pid = p),
       onHooks: () => Promise.reject(new Error("exec runs no hooks")),
       onConsole: consoleHandler(sys, opts.consoleSocket, (fd) => (consoleFd = fd)),
+      onSeccompListener: async (p, fd) => {
+        const { sendListenerToAgent } = await import("../seccomp/agent.ts");
+        sendListenerToAgent(sys, st.config, opts.id, st.bundle, p, fd);
+      },
     });
     if (opts.pidFile) await writePidFile(opts.pidFile, pid);
   } catch (e) {

@@ -37,6 +37,8 @@ export interface InitHandlers {
   onHooks(pid: number): Promise<void>;
   /** The pty master of the container's terminal; the handler owns the fd. */
   onConsole?(master: number): void;
+  /** The init loaded a seccomp filter with a listener, fd number `fd` in process `pid`. */
+  onSeccompListener?(pid: number, fd: number): Promise<void>;
 }
 
 /** A stub process with the program sent, and its end of the socket. */
@@ -140,6 +142,10 @@ export async function runInit(
         if (fd < 0) throw new InitError("the init sent no terminal");
         if (handlers.onConsole) handlers.onConsole(fd);
         else sys.close(fd);
+      } else if (rec.tag === Tag.SECCOMP) {
+        if (!handlers.onSeccompListener) throw new InitError("unexpected seccomp listener");
+        await handlers.onSeccompListener(pid, rec.err);
+        cont();
       } else if (rec.tag === Tag.READY) {
         logDebug(`container init ${pid} is ready, waiting on the exec fifo`);
         return pid;

@@ -43,6 +43,8 @@ export interface Sys extends CgroupSys {
   probe(): number;
   /** mkfifo(2). */
   mkfifo(path: string, mode: number): void;
+  /** A copy of another process's fd (pidfd_getfd). */
+  pidfdGetfd(pid: number, fd: number): number;
   /** A unix datagram socket bound to path (mode 0777); returns its fd. */
   unixgramBind(path: string): number;
   /** Sends one datagram to the unix socket at path (`@name`: abstract). */

@@ -57,6 +57,8 @@ export interface PlanInput {
   extraEnv?: string[];
   /** The runtime's own environment, which hooks without env of their own get. */
   runtimeEnv?: string[];
+  /** linux.seccomp, compiled. */
+  seccomp?: SeccompLoad | undefined;
   /** Looks up a bind-mount source on the host. */
   sourceKind(path: string): SourceKind;
   /**
@@ -158,6 +160,7 @@ export function planInit(input: PlanInput): Plan {
       selinuxEnabled: input.selinuxEnabled ?? false,
       extraEnv: input.extraEnv ?? [],
       oomScoreAdj: true,
+      seccomp: input.seccomp,
     }),
   );
   ops.push({ op: Opcode.READY });
@@ -174,8 +177,28 @@ export function planInit(input: PlanInput): Plan {
   return { ops, newUserns };
 }
 
+/** A compiled seccomp filter, ready for the stub (see core/seccomp/compile.ts). */
+export interface SeccompLoad {
+  program: Uint8Array;
+  flags: number;
+  notify: boolean;
+}
+
+/**
+ * The ops that load a filter. Where no_new_privs is off it must be loaded
+ * while the stub still has CAP_SYS_ADMIN, so early; else as late as possible,
+ * just before the init tells runc it is ready (as runc does).
+ */
+export function seccompOps(filter: SeccompLoad): Op[] {
+  const load: Op = { op: Opcode.SECCOMP, str: [filter.program.toHex()], num: [filter.flags] };
+  // With a listener the init waits until runc has taken it for the agent.
+  return filter.notify ? [load, { op: Opcode.WAIT_PARENT, num: [Tag.SECCOMP] }] : [load];
+}
+
 /** How planProcess sets up a process beyond its own fields. */
 export interface ProcessPlanOptions {
+  /** The seccomp filter to load, if any. */
+  seccomp?: SeccompLoad | undefined;
   /** Where an AppArmor exec profile is written, when AppArmor is enabled. */
   apparmorExecAttr?: string | undefined;
   /** Whether SELinux is enabled on the host. */
@@ -228,6 +251,7 @@ export function planProcess(process: Process, opts: ProcessPlanOptions): Op[] {
     ops.push({ op: Opcode.SETRLIMIT, num: [resource, limit(r.soft), limit(r.hard)] });
   }
   if (process.noNewPrivileges) ops.push({ op: Opcode.NO_NEW_PRIVS });
+  else if (opts.seccomp) ops.push(...seccompOps(opts.seccomp));
 
   // Identity and capabilities, in runc's order: bounding set, user, cwd, the rest.
   const caps = process.capabilities ?? {};
@@ -252,6 +276,7 @@ export function planProcess(process: Process, opts: ProcessPlanOptions): Op[] {
   const path = env.findLast((e) => e.startsWith("PATH="))?.slice(5) ?? "";
   const args = process.args ?? [];
   ops.push({ op: Opcode.LOOKPATH, str: [args[0] ?? "", path] });
+  if (process.noNewPrivileges && opts.seccomp) ops.push(...seccompOps(opts.seccomp));
   return ops;
 }
 

@@ -8,7 +8,7 @@
  */
 import type { LinuxNamespace, Process } from "../spec/types.ts";
 import { type Op, Opcode } from "./protocol.ts";
-import { CLONE_FLAGS, consoleOp, execOp, planProcess } from "./plan.ts";
+import { CLONE_FLAGS, consoleOp, execOp, planProcess, type SeccompLoad } from "./plan.ts";
 
 /** The file under /proc/PID/ns/ of each runtime-spec namespace type. */
 const NS_FILE: Record<string, string> = {
@@ -40,6 +40,8 @@ export interface ExecPlanInput {
   apparmorExecAttr?: string | undefined;
   /** Whether SELinux is enabled on the host. */
   selinuxEnabled?: boolean;
+  /** The container's seccomp filter, compiled. */
+  seccomp?: SeccompLoad | undefined;
 }
 
 /**
@@ -74,6 +76,7 @@ export function planExec(input: ExecPlanInput): Op[] {
       extraEnv: [],
       // runc exec does not set oom_score_adj: the process inherits the init's.
       oomScoreAdj: false,
+      seccomp: input.seccomp,
     }),
   );
   ops.push({ op: Opcode.READY });

@@ -49,6 +49,7 @@ export const Opcode = {
   MOUNT_SETATTR: 38,
   HIDE_MOUNT: 39,
   MOVE_ROOT: 40,
+  SECCOMP: 41,
 } as const;
 export type Opcode = typeof Opcode[keyof typeof Opcode];
 
@@ -56,7 +57,16 @@ export type Opcode = typeof Opcode[keyof typeof Opcode];
 export const Target = { HOST: 0, DIR: 1, FILE: 2, EXISTING: 3 } as const;
 
 /** Record tags (enum rp_tag). */
-export const Tag = { PID: 1, READY: 2, ERROR: 3, WARN: 4, DEBUG: 5, HOOKS: 6, CONSOLE: 7 } as const;
+export const Tag = {
+  PID: 1,
+  READY: 2,
+  ERROR: 3,
+  WARN: 4,
+  DEBUG: 5,
+  HOOKS: 6,
+  CONSOLE: 7,
+  SECCOMP: 8,
+} as const;
 
 /** errno ECANCELED in a REC_ERROR: the message is complete (runc's own words). */
 export const COMPLETE_MESSAGE = 125;
@@ -75,7 +85,7 @@ export const OP_HEADER_SIZE = 40;
 /** sizeof(struct rp_record) */
 export const RECORD_SIZE = 512;
 /** RP_MAX_MSG: the largest message the stub reads. */
-export const MAX_MESSAGE = 65536;
+export const MAX_MESSAGE = 131072;
 /** RP_MAX_STR */
 export const MAX_STRINGS = 64;
 

@@ -234,7 +234,17 @@ export const userMappingsCheck: Check = {
   },
 };
 
-/** specconv's SetupSeccomp: known names; runc 1.1 supports no seccomp flags. */
+const SECCOMP_FLAGS = new Set([
+  "SECCOMP_FILTER_FLAG_TSYNC",
+  "SECCOMP_FILTER_FLAG_LOG",
+  "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+]);
+
+/**
+ * specconv's SetupSeccomp: known names. runc 1.1 refuses every seccomp flag;
+ * here the kernel's TSYNC, LOG and SPEC_ALLOW are supported (the runtime-spec
+ * lists them) and anything else is refused.
+ */
 export const seccompCheck: Check = {
   name: "seccomp",
   stage: "convert",
@@ -243,8 +253,10 @@ export const seccompCheck: Check = {
     // No default action and no rules: runc treats seccomp as disabled.
     if (s === undefined || (s.defaultAction === "" && (s.syscalls ?? []).length === 0)) return [];
     const f = "linux.seccomp";
-    if ((s.flags ?? []).length !== 0) {
-      fail("seccomp", "seccomp flags are not yet supported by runc", `${f}.flags`);
+    for (const flag of s.flags ?? []) {
+      if (!SECCOMP_FLAGS.has(flag)) {
+        fail("seccomp", `seccomp flag ${JSON.stringify(flag)} is not supported`, `${f}.flags`);
+      }
     }
     for (const arch of s.architectures ?? []) {
       if (!ARCHS.has(arch)) {

@@ -23,7 +23,7 @@ Deno.test("encodeOp refuses NUL bytes, too many strings and numbers", () => {
   assertThrows(() => encodeOp({ op: Opcode.CHDIR, str: ["/a\0b"] }), "NUL");
   assertThrows(() => encodeOp({ op: Opcode.EXEC, str: new Array(65).fill("x") }), "more than 64");
   assertThrows(() => encodeOp({ op: Opcode.CAPS, num: [1, 2, 3, 4, 5] }), "more than 4");
-  assertThrows(() => encodeOp({ op: Opcode.EXEC, str: ["x".repeat(70000)] }), "too large");
+  assertThrows(() => encodeOp({ op: Opcode.EXEC, str: ["x".repeat(140000)] }), "too large");
 });
 
 Deno.test("decodeRecord reads tag, index, errno, pid and the message", () => {
