@@ -132,5 +132,30 @@ test: test-unit test-integration
 test-vm: build
 	DENO=$(DENO) bash tests/vm/run.sh
 
+# --- End-to-end tests with real engines (podman, containerd's ctr, Docker where
+# dockerd is installed), and the benchmark against Debian's runc. e2e-deps calls
+# apt-get only when an engine is missing; docker.io is optional.
+E2E_PACKAGES := podman conmon containerd tar bsdutils
+.PHONY: e2e-deps test-e2e bench
+e2e-deps:
+	@missing=; for p in podman conmon containerd ctr containerd-shim-runc-v2 tar script; do \
+	  command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	command -v dockerd >/dev/null || missing="$$missing dockerd"; \
+	if [ -n "$$missing" ]; then \
+	  echo "e2e-deps: installing (missing:$$missing)"; \
+	  apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(E2E_PACKAGES) && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io || \
+	    echo "e2e-deps: docker.io not installed; the Docker tests will be skipped"; }; \
+	fi
+
+test-e2e: build e2e-deps
+	$(DENO) test --allow-all --no-lock tests/e2e
+
+# BENCH_FLAGS, e.g. "--rounds 5"; figures go to stdout and build/bench.json.
+BENCH_FLAGS ?=
+bench: build
+	$(DENO) run --allow-all --no-lock tests/bench/bench.ts $(BENCH_FLAGS)
+
 clean:
 	rm -rf build ffi/_blobs.gen.ts
