@@ -23,6 +23,7 @@ export function createOptions(ctx: CommandContext): Omit<CreateOptions, "foregro
     noPivot: ctx.flags["no-pivot"] === true,
     noNewKeyring: ctx.flags["no-new-keyring"] === true,
     preserveFds: Number(ctx.flags["preserve-fds"] ?? 0),
+    systemdCgroup: ctx.global.systemdCgroup,
   };
 }
 

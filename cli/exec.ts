@@ -68,14 +68,6 @@ following will output a list of processes running in the container:
     const str = (name: string) =>
       typeof f[name] === "string" && f[name] !== "" ? f[name] as string : undefined;
     const isSet = (name: string) => ctx.setFlags?.has(name) ?? false;
-    if ((f["cgroup"] as string[] | undefined)?.length) {
-      throw Object.assign(
-        new Error("exec failed: --cgroup: not implemented yet (needs the cgroup managers)"),
-        {
-          exitCode: 255,
-        },
-      );
-    }
     try {
       return await execInContainer(ffiSys, {
         root: ctx.global.root,
@@ -96,6 +88,7 @@ following will output a list of processes running in the container:
         pidFile: str("pid-file"),
         consoleSocket: str("console-socket"),
         ignorePaused: f["ignore-paused"] === true,
+        cgroups: (f["cgroup"] as string[] | undefined) ?? [],
       });
     } catch (e) {
       // runc exec exits 255 when the exec itself fails, so callers can tell

@@ -1040,6 +1040,8 @@ int op_dispatch(struct program *prog, const struct op *op, int index)
 		return op_cap_bounding(prog, op);
 	case OP_CHDIR:
 		return op_chdir(prog, str[0]);
+	case OP_UNSHARE:
+		return unshare((int)num[0]) < 0 ? fail(prog, errno, "unshare namespaces") : 0;
 	case OP_SECCOMP:
 		return op_seccomp(prog, op);
 	case OP_MOUNT_SETATTR:

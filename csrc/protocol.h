@@ -90,6 +90,8 @@ enum rp_opcode {
 	OP_HIDE_MOUNT = 39,   /* str0 host path: make it rslave and detach it; where that is
 	                         refused, cover it with an empty tmpfs (--no-pivot) */
 	OP_MOVE_ROOT = 40,    /* str0 rootfs host path: MS_MOVE it onto / and chroot (--no-pivot) */
+	OP_UNSHARE = 42,      /* num0 CLONE_NEW* flags: unshare(2) (the cgroup namespace, made once
+	                         the init is in its cgroups) */
 	OP_SECCOMP = 41,      /* str0 the BPF program in hex, num0 SECCOMP_FILTER_FLAG_*: load it;
 	                         with FLAG_NEW_LISTENER an OP_WAIT_PARENT(REC_SECCOMP) follows */
 };

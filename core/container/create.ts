@@ -156,6 +156,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
       runtimeEnv: runtimeEnv(),
       seccomp: await compileSpecSeccomp(spec),
+      cgroupPaths: cgroups?.paths(),
       sourceKind,
     });
     initPid = await runInit(sys, plan.ops, bundle, {

@@ -52,6 +52,8 @@ export interface ExecOptions {
   pidFile?: string | undefined;
   consoleSocket?: string | undefined;
   ignorePaused: boolean;
+  /** --cgroup: sub-cgroups to run in, `path` or `controller[,controller]:path`. */
+  cgroups?: string[];
 }
 
 /**
@@ -146,8 +148,13 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   let pid = 0;
   try {
     pid = await runInit(sys, ops, st.bundle, {
-      // Known from here on, so a failure below kills and reaps it.
-      onPid: (p) => void (pid = p),
+      // Known from here on, so a failure below kills and reaps it. It joins the
+      // container's cgroups (or the --cgroup sub-cgroups) before it runs.
+      onPid: async (p) => {
+        pid = p;
+        const { joinCgroups } = await import("../cgroups/container.ts");
+        joinCgroups(st.cgroupPaths, p, opts.cgroups ?? []);
+      },
       onHooks: () => Promise.reject(new Error("exec runs no hooks")),
       onConsole: consoleHandler(sys, opts.consoleSocket, (fd) => (consoleFd = fd)),
       onSeccompListener: async (p, fd) => {

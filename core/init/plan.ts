@@ -59,6 +59,11 @@ export interface PlanInput {
   runtimeEnv?: string[];
   /** linux.seccomp, compiled. */
   seccomp?: SeccompLoad | undefined;
+  /**
+   * The container's cgroup directories by controller ("" for the v2 or
+   * hybrid unified hierarchy), made while the init waits after the clone.
+   */
+  cgroupPaths?: Record<string, string> | undefined;
   /** Looks up a bind-mount source on the host. */
   sourceKind(path: string): SourceKind;
   /**
@@ -121,6 +126,10 @@ export function planInit(input: PlanInput): Plan {
   if (joined.length > 0) ops.push({ op: Opcode.JOIN_NS });
   let cloneFlags = 0;
   for (const n of namespaces) if (!n.path) cloneFlags |= CLONE_FLAGS[n.type] ?? 0;
+  // A new cgroup namespace is made once the init is in its cgroups (below),
+  // so the namespace's root is the container's cgroup, as runc does.
+  const newCgroupNs = (cloneFlags & CLONE_FLAGS.cgroup!) !== 0;
+  cloneFlags &= ~CLONE_FLAGS.cgroup!;
   ops.push({ op: Opcode.CLONE, num: [cloneFlags] });
 
   // In the container's init. It first waits until the CLI has its pid (the
@@ -130,6 +139,7 @@ export function planInit(input: PlanInput): Plan {
   const newUserns = (cloneFlags & CLONE_FLAGS.user!) !== 0;
   ops.push({ op: Opcode.WAIT_PARENT, num: [0] });
   if (newUserns) ops.push({ op: Opcode.SET_ROOT_IDS });
+  if (newCgroupNs) ops.push({ op: Opcode.UNSHARE, num: [CLONE_FLAGS.cgroup!] });
   ops.push({ op: Opcode.SETSID });
   if (!input.noNewKeyring) ops.push({ op: Opcode.JOIN_KEYRING, str: [`_ses.${input.id}`] });
 
@@ -467,15 +477,8 @@ function planMount(input: PlanInput, m: Mount, hasNetNs: boolean): Op[] {
     // Flags beyond bind only take effect on a remount.
     const extra = opts.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
     if (extra) ops.push({ op: Opcode.REMOUNT, str: [dest], num: [extra] });
-  } else if (m.type === "cgroup") {
-    // Until the cgroup managers exist, the container gets an empty read-only
-    // tmpfs where the cgroup hierarchy goes (runc gives the container's own
-    // cgroups there).
-    ops.push({
-      op: Opcode.MOUNT,
-      str: ["tmpfs", dest, "tmpfs", "mode=755"],
-      num: [MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY, Target.DIR, 0o755],
-    });
+  } else if (m.type === "cgroup" || m.type === "cgroup2") {
+    ops.push(...planCgroupMount(input, dest, opts.flags));
   } else {
     ops.push({
       op: Opcode.MOUNT,
@@ -490,6 +493,66 @@ function planMount(input: PlanInput, m: Mount, hasNetNs: boolean): Op[] {
   if (rec.set || rec.clr) {
     ops.push({ op: Opcode.MOUNT_SETATTR, str: [dest], num: [rec.set, rec.clr, 0] });
   }
+  return ops;
+}
+
+/**
+ * The container's cgroups where the spec mounts cgroup, as runc 1.1 gives
+ * them: with a cgroup namespace of its own, cgroup filesystems mounted fresh
+ * (they show the namespace's root); without one, its own cgroup directories of
+ * the host bound in. cgroup v1: a tmpfs with a directory per controller;
+ * cgroup v2: the one hierarchy. Read-only unless the spec's options say rw
+ * (CVE-2023-25809); the tmpfs holding them is always read-only.
+ */
+function planCgroupMount(input: PlanInput, dest: string, flags: number): Op[] {
+  const paths = input.cgroupPaths ?? {};
+  const cgroupNs = input.spec.linux?.namespaces?.some((n) => n.type === "cgroup") ?? false;
+  const base = MS.NOSUID | MS.NODEV | MS.NOEXEC;
+  const own = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+  const ops: Op[] = [];
+  const v2Only = Object.keys(paths).length === 1 && paths[""] !== undefined;
+  if (v2Only) {
+    if (cgroupNs) {
+      ops.push({
+        op: Opcode.MOUNT,
+        str: ["cgroup2", dest, "cgroup2", ""],
+        num: [own | base, Target.DIR, 0o755],
+      });
+    } else {
+      ops.push({
+        op: Opcode.MOUNT,
+        str: [paths[""]!, dest, "", ""],
+        num: [MS.BIND | MS.REC, Target.DIR, 0o755],
+      });
+      ops.push({ op: Opcode.REMOUNT, str: [dest], num: [own | base] });
+    }
+    return ops;
+  }
+  ops.push({
+    op: Opcode.MOUNT,
+    str: ["tmpfs", dest, "tmpfs", "mode=755"],
+    num: [base, Target.DIR, 0o755],
+  });
+  // v1 controllers only, as runc 1.1 (the hybrid's unified hierarchy is not shown).
+  for (const [key, hostDir] of Object.entries(paths)) {
+    if (key === "") continue;
+    const sub = `${dest}/${key.replace(/^name=/, "")}`;
+    if (cgroupNs) {
+      ops.push({
+        op: Opcode.MOUNT,
+        str: ["cgroup", sub, "cgroup", key],
+        num: [own | base, Target.DIR, 0o755],
+      });
+    } else {
+      ops.push({
+        op: Opcode.MOUNT,
+        str: [hostDir, sub, "", ""],
+        num: [MS.BIND | MS.REC, Target.DIR, 0o755],
+      });
+      ops.push({ op: Opcode.REMOUNT, str: [sub], num: [own | base] });
+    }
+  }
+  ops.push({ op: Opcode.REMOUNT, str: [dest], num: [MS.RDONLY | base] });
   return ops;
 }
 

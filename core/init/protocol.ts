@@ -50,6 +50,7 @@ export const Opcode = {
   HIDE_MOUNT: 39,
   MOVE_ROOT: 40,
   SECCOMP: 41,
+  UNSHARE: 42,
 } as const;
 export type Opcode = typeof Opcode[keyof typeof Opcode];
 

@@ -304,7 +304,7 @@ Deno.test({
           await sb.runReference(["delete", "--force", refId]);
         }
       }
-      const stream = await runFor(sb, ["events", "--interval", "100ms", id], 1000);
+      const stream = await runFor(sb, ["events", "--interval", "100ms", id], 3000);
       const lines = stream.split("\n").filter((l) => l !== "");
       assert(lines.length >= 3, `events streamed ${lines.length} lines`);
       for (const l of lines) assertEquals(JSON.parse(l).type, "stats");

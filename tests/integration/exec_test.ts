@@ -193,3 +193,33 @@ Deno.test({
       assert(/\/dev\/pts\/\d+/.test(text), text);
     }, sleeper),
 });
+
+Deno.test({
+  name: name("exec'd processes join the container's cgroups, or a sub-cgroup with --cgroup"),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const id = `execcg-${crypto.randomUUID().slice(0, 8)}`;
+      await sb.ok(["run", "-d", id]);
+      const { pid } = JSON.parse(await sb.ok(["state", id]));
+      const initPids = (await Deno.readTextFile(`/proc/${pid}/cgroup`)).split("\n").find((l) =>
+        l.includes(":pids:")
+      );
+      const r = await sb.run(["exec", id, "cat", "/proc/self/cgroup"]);
+      assertEquals(r.code, 0, r.stderr);
+      assertStringIncludes(r.stdout, `${initPids}\n`);
+      const sub = `/sys/fs/cgroup/pids${initPids!.split(":")[2]}/sub`;
+      await Deno.mkdir(sub);
+      try {
+        const s = await sb.run(["exec", "--cgroup", "pids:sub", id, "cat", "/proc/self/cgroup"]);
+        assertEquals(s.code, 0, s.stderr);
+        assertStringIncludes(s.stdout, `${initPids}/sub\n`);
+        const missing = await sb.run(["exec", "--cgroup", "pids:nope", id, "true"]);
+        assertEquals(missing.code, 255);
+        assertStringIncludes(missing.stderr, "does not exist");
+      } finally {
+        await sb.run(["delete", "--force", id]);
+        await Deno.remove(sub).catch(() => {});
+      }
+    }, sleeper),
+});

@@ -143,3 +143,31 @@ Deno.test({
       script("echo ok")(s);
     }),
 });
+
+Deno.test({
+  name: name(
+    "the cgroup mount shows the container's own cgroups, read-only; with a cgroup namespace as its root",
+  ),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(
+      async (sb) => {
+        const id = `cgmount-${crypto.randomUUID().slice(0, 8)}`;
+        const r = await sb.run(["run", id]);
+        assertEquals(r.code, 0, r.stderr);
+        assertStringIncludes(r.stdout, `pids=/${id}`);
+        assertStringIncludes(r.stdout, "write=refused");
+        assert(/ \/sys\/fs\/cgroup\/pids ro,/.test(r.stdout), r.stdout);
+        await sb.editSpec((s) => s.linux!.namespaces!.push({ type: "cgroup" }));
+        const ns = await sb.run(["run", `${id}-ns`]);
+        assertEquals(ns.code, 0, ns.stderr);
+        assertStringIncludes(ns.stdout, "pids=/ /sys/fs/cgroup/pids ro,");
+        assertStringIncludes(ns.stdout, "own=8:pids:/\n");
+      },
+      script(
+        "grep ' /sys/fs/cgroup/pids ' /proc/self/mountinfo | awk '{print $4, $5, $6}' | sed 's/^/pids=/'; " +
+          "echo own=$(grep ':pids:' /proc/self/cgroup); " +
+          "(mkdir /sys/fs/cgroup/pids/x) 2>/dev/null && echo write=done || echo write=refused",
+      ),
+    ),
+});

@@ -297,3 +297,36 @@ Deno.test("a mount destination that climbs out of the root is refused; relative 
   s.mounts = [{ destination: "data/x/../y", type: "tmpfs", source: "tmpfs" }];
   assert(planInit(input(s)).ops.some((o) => o.op === Opcode.MOUNT && o.str?.[1] === "/data/y"));
 });
+
+Deno.test("cgroup mounts: the container's own directories bound read-only; a cgroup namespace is made after joining", () => {
+  const s = base();
+  const paths = {
+    pids: "/sys/fs/cgroup/pids/c1",
+    "name=systemd": "/sys/fs/cgroup/systemd/c1",
+    "": "/sys/fs/cgroup/unified/c1",
+  };
+  const ops = planInit(input(s, { cgroupPaths: paths })).ops;
+  assert(
+    ops.some((o) =>
+      o.op === Opcode.MOUNT && o.str?.[0] === "/sys/fs/cgroup/pids/c1" &&
+      o.str?.[1] === "/sys/fs/cgroup/pids"
+    ),
+  );
+  assert(ops.some((o) => o.op === Opcode.MOUNT && o.str?.[1] === "/sys/fs/cgroup/systemd"));
+  assert(
+    !ops.some((o) => o.op === Opcode.MOUNT && o.str?.[0] === "/sys/fs/cgroup/unified/c1"),
+    "v1 shows no unified",
+  );
+  assert(
+    ops.some((o) =>
+      o.op === Opcode.REMOUNT && o.str?.[0] === "/sys/fs/cgroup" &&
+      o.num?.[0] === (MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC)
+    ),
+  );
+  s.linux!.namespaces!.push({ type: "cgroup" });
+  const ns = planInit(input(s, { cgroupPaths: paths })).ops;
+  assertEquals(Number(ns.find((o) => o.op === Opcode.CLONE)!.num![0]) & CLONE_FLAGS.cgroup!, 0);
+  const wait = ns.findIndex((o) => o.op === Opcode.WAIT_PARENT);
+  assertEquals(ns[wait + 1], { op: Opcode.UNSHARE, num: [CLONE_FLAGS.cgroup!] });
+  assert(ns.some((o) => o.op === Opcode.MOUNT && o.str?.[2] === "cgroup" && o.str?.[3] === "pids"));
+});
