@@ -20,6 +20,7 @@ import {
 } from "../state/state.ts";
 import type { Sys } from "./sys.ts";
 import { InitError, runInit } from "./init_process.ts";
+import { idMapPlan, writeIdMaps } from "./idmap.ts";
 import type { CgroupManager } from "../cgroups/cgroups.ts";
 import { containerResources, newContainerCgroups } from "../cgroups/container.ts";
 import { addNotifySocket, hostNotifySocket, notifyDir } from "./notify.ts";
@@ -113,7 +114,8 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   if (process.terminal && opts.foreground) opts.onForegroundTerminal?.();
   const rootfs = absoluteFrom(bundle, spec.root?.path ?? "rootfs");
 
-  await Deno.mkdir(opts.root, { recursive: true, mode: 0o711 });
+  // The root is private to its user, as runc makes it.
+  await Deno.mkdir(opts.root, { recursive: true, mode: 0o700 });
   try {
     await Deno.mkdir(dir, { mode: 0o711 });
   } catch (e) {
@@ -140,6 +142,14 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       addNotifySocket(spec, dir);
     }
     const listenFds = socketActivationFds();
+    // The cgroups exist before the plan, which binds them into the container.
+    try {
+      cgroups.create();
+    } catch (e) {
+      throw new InitError(`unable to apply cgroup configuration: ${(e as Error).message}`);
+    }
+    const uidMaps = spec.linux?.uidMappings ?? [], gidMaps = spec.linux?.gidMappings ?? [];
+    const maps = idMapPlan(uidMaps, gidMaps, euid(), egid());
     const plan = planInit({
       spec,
       rootfs,
@@ -156,16 +166,17 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
       runtimeEnv: runtimeEnv(),
       seccomp: await compileSpecSeccomp(spec),
-      cgroupPaths: cgroups?.paths(),
+      // Only the hierarchies it could make (a rootless caller may lack some).
+      cgroupPaths: Object.fromEntries(Object.entries(cgroups.paths()).filter(([, p]) => exists(p))),
+      setgroupsDenied: maps.denySetgroups,
       sourceKind,
     });
     initPid = await runInit(sys, plan.ops, bundle, {
-      onPid: (pid) => {
+      onPid: async (pid) => {
         initPid = pid;
-        if (plan.newUserns) writeIdMaps(pid, spec.linux?.uidMappings, spec.linux?.gidMappings);
+        if (plan.newUserns) await writeIdMaps(pid, uidMaps, gidMaps, maps);
         // The init waits: it joins its cgroups, limits set, before it runs anything.
         try {
-          cgroups!.create();
           cgroups!.set(containerResources(spec));
           cgroups!.apply(pid);
         } catch (e) {
@@ -210,17 +221,6 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw e;
   }
-}
-
-function writeIdMaps(
-  pid: number,
-  uid: { containerID: number; hostID: number; size: number }[] | undefined,
-  gid: { containerID: number; hostID: number; size: number }[] | undefined,
-): void {
-  const fmt = (m: { containerID: number; hostID: number; size: number }[]) =>
-    m.map((e) => `${e.containerID} ${e.hostID} ${e.size}\n`).join("");
-  if (uid?.length) Deno.writeTextFileSync(`/proc/${pid}/uid_map`, fmt(uid));
-  if (gid?.length) Deno.writeTextFileSync(`/proc/${pid}/gid_map`, fmt(gid));
 }
 
 /**
@@ -348,4 +348,17 @@ export function normalize(path: string): string {
     else out.push(part);
   }
   return `/${out.join("/")}`;
+}
+
+/** The effective uid (Deno.uid() is the real one; runc decides on the effective). */
+function euid(): number {
+  return Number(
+    /^Uid:\s+\d+\s+(\d+)/m.exec(Deno.readTextFileSync("/proc/self/status"))?.[1] ?? Deno.uid(),
+  );
+}
+
+function egid(): number {
+  return Number(
+    /^Gid:\s+\d+\s+(\d+)/m.exec(Deno.readTextFileSync("/proc/self/status"))?.[1] ?? Deno.gid(),
+  );
 }

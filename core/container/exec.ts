@@ -143,6 +143,8 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     apparmorExecAttr: apparmorExecAttr(),
     selinuxEnabled: selinuxEnabled(),
     seccomp: await compileSpecSeccomp(st.config),
+    // A rootless container that maps only its user's ids has setgroups denied.
+    setgroupsDenied: setgroupsDenied(st.initPid),
   });
   let consoleFd: number | undefined;
   let pid = 0;
@@ -183,4 +185,12 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     consoleFd !== undefined && host ? { master: consoleFd, host } : undefined,
   );
   return exitCodeOf(raw);
+}
+
+function setgroupsDenied(pid: number): boolean {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/setgroups`).trim() === "deny";
+  } catch {
+    return false;
+  }
 }

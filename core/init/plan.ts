@@ -64,6 +64,8 @@ export interface PlanInput {
    * hybrid unified hierarchy), made while the init waits after the clone.
    */
   cgroupPaths?: Record<string, string> | undefined;
+  /** setgroups is denied in the new user namespace (an ordinary user's single mapping). */
+  setgroupsDenied?: boolean;
   /** Looks up a bind-mount source on the host. */
   sourceKind(path: string): SourceKind;
   /**
@@ -171,6 +173,7 @@ export function planInit(input: PlanInput): Plan {
       extraEnv: input.extraEnv ?? [],
       oomScoreAdj: true,
       seccomp: input.seccomp,
+      setgroupsDenied: input.setgroupsDenied ?? false,
     }),
   );
   ops.push({ op: Opcode.READY });
@@ -217,6 +220,8 @@ export interface ProcessPlanOptions {
   extraEnv: readonly string[];
   /** Apply process.oomScoreAdj (the init does; runc exec does not). */
   oomScoreAdj: boolean;
+  /** setgroups is denied: no supplementary groups can be set (rootless, single mapping). */
+  setgroupsDenied?: boolean;
 }
 
 /**
@@ -268,7 +273,14 @@ export function planProcess(process: Process, opts: ProcessPlanOptions): Op[] {
   ops.push({ op: Opcode.CAP_BOUNDING, num: [capabilityMask(caps.bounding)] });
   const user = process.user ?? { uid: 0, gid: 0 };
   if (user.umask !== undefined) ops.push({ op: Opcode.UMASK, num: [user.umask] });
-  ops.push({ op: Opcode.SETGROUPS, str: [(user.additionalGids ?? []).join(",")] });
+  if (!opts.setgroupsDenied) {
+    ops.push({ op: Opcode.SETGROUPS, str: [(user.additionalGids ?? []).join(",")] });
+  } else if ((user.additionalGids ?? []).length > 0) {
+    throw new Error(
+      "process.user.additionalGids needs setgroups, which the kernel denies for a rootless container " +
+        "that maps only the caller's own ids (map more through /etc/subgid and newgidmap)",
+    );
+  }
   ops.push({ op: Opcode.FIX_STDIO, num: [user.uid] });
   ops.push({ op: Opcode.SETUSER, num: [user.uid, user.gid] });
   ops.push({ op: Opcode.CHDIR, str: [process.cwd] });

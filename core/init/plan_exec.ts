@@ -42,6 +42,8 @@ export interface ExecPlanInput {
   selinuxEnabled?: boolean;
   /** The container's seccomp filter, compiled. */
   seccomp?: SeccompLoad | undefined;
+  /** setgroups is denied in the container's user namespace. */
+  setgroupsDenied?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export function planExec(input: ExecPlanInput): Op[] {
       // runc exec does not set oom_score_adj: the process inherits the init's.
       oomScoreAdj: false,
       seccomp: input.seccomp,
+      setgroupsDenied: input.setgroupsDenied ?? false,
     }),
   );
   ops.push({ op: Opcode.READY });

@@ -162,6 +162,9 @@ export async function listIds(root: string): Promise<string[]> {
     for await (const e of Deno.readDir(root)) if (e.isDirectory) ids.push(e.name);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
+    if (e instanceof Deno.errors.PermissionDenied) {
+      throw new StateError(`open ${root}: permission denied`);
+    }
     throw e;
   }
   return ids.sort();
