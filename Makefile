@@ -93,7 +93,7 @@ release: $(DENO) csrc
 
 # --- What a fresh Debian machine needs (as root).
 # npm (to fetch the pinned Deno) comes from Debian only where no Node.js is installed.
-DEBIAN_PACKAGES := make gcc libc6-dev busybox-static libseccomp2 procps git
+DEBIAN_PACKAGES := make gcc libc6-dev busybox-static libseccomp2 procps git uidmap
 deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEBIAN_PACKAGES)
