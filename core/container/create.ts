@@ -21,6 +21,7 @@ import {
 import type { Sys } from "./sys.ts";
 import { InitError, runInit } from "./init_process.ts";
 import { idMapPlan, writeIdMaps } from "./idmap.ts";
+import { containerRoot, delegate, mayManageCgroup } from "../cgroups/delegate.ts";
 import type { CgroupManager } from "../cgroups/cgroups.ts";
 import { containerResources, newContainerCgroups } from "../cgroups/container.ts";
 import { addNotifySocket, hostNotifySocket, notifyDir } from "./notify.ts";
@@ -179,6 +180,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
         try {
           cgroups!.set(containerResources(spec));
           cgroups!.apply(pid);
+          delegateCgroup(spec, cgroups!.paths()[""]);
         } catch (e) {
           throw new InitError(`unable to apply cgroup configuration: ${(e as Error).message}`);
         }
@@ -361,4 +363,17 @@ function egid(): number {
   return Number(
     /^Gid:\s+\d+\s+(\d+)/m.exec(Deno.readTextFileSync("/proc/self/status"))?.[1] ?? Deno.gid(),
   );
+}
+
+/** cgroup v2 delegation to the container's root user where it may manage its cgroup. */
+function delegateCgroup(spec: Spec, v2dir: string | undefined): void {
+  const owner = containerRoot(spec);
+  if (!v2dir || !owner || !mayManageCgroup(spec) || !exists(v2dir)) return;
+  let list: string;
+  try {
+    list = Deno.readTextFileSync("/sys/kernel/cgroup/delegate");
+  } catch {
+    list = "cgroup.procs\ncgroup.threads\ncgroup.subtree_control\n";
+  }
+  delegate(v2dir, owner, list);
 }

@@ -171,3 +171,41 @@ Deno.test({
       ),
     ),
 });
+
+Deno.test({
+  name: name("cgroup v2 delegation: a container in a user and cgroup namespace owns its v2 cgroup"),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const id = `deleg-${crypto.randomUUID().slice(0, 8)}`;
+      await sb.ok(["run", "-d", id]);
+      try {
+        const { pid } = JSON.parse(await sb.ok(["state", id]));
+        const line = (await Deno.readTextFile(`/proc/${pid}/cgroup`)).split("\n").find((l) =>
+          l.startsWith("0::")
+        );
+        if (!line) return; // no cgroup v2 hierarchy on this host
+        const root = (await Deno.readTextFile("/proc/self/mountinfo")).split("\n")
+          .find((l) => l.includes(" - cgroup2 "))!.split(" ")[4]!;
+        const dir = `${root}${line.slice(3)}`;
+        assertEquals((await Deno.stat(dir)).uid, 100000);
+        assertEquals((await Deno.stat(`${dir}/cgroup.procs`)).uid, 100000);
+      } finally {
+        await sb.run(["delete", "--force", id]);
+      }
+    }, (s) => {
+      s.linux!.namespaces!.push({ type: "user" }, { type: "cgroup" });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.mounts = s.mounts!.filter((m) =>
+        m.destination !== "/sys" && m.destination !== "/sys/fs/cgroup"
+      )
+        .concat([{
+          destination: "/sys",
+          type: "none",
+          source: "/sys",
+          options: ["rbind", "nosuid", "noexec", "nodev", "ro"],
+        }]);
+      s.process!.args = ["sleep", "100"];
+    }),
+});
