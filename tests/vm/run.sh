@@ -13,9 +13,12 @@
 #   VM_FILTER    passed to deno test --filter (no double quotes)
 #   VM_MEM       guest memory in MiB (default 2048)
 #   VM_SMP       guest CPUs (default 2)
+#   VM_V8_FLAGS  DENO_V8_FLAGS inside (default --jitless; empty for V8's JIT)
 #   VM_APPEND    more kernel command line words (e.g. loglevel=7)
 #   VM_QEMU_ARGS more qemu options
 #   VM_KERNEL    kernel image (default the newest /boot/vmlinuz-6.1*-amd64)
+#   VM_MODULES   kernel modules the VM may load (default fuse overlay veth tun
+#                bridge); /dev gets the static nodes of modules.devname
 #   VM_BINS      host programs to put in the VM with their libraries, ahead
 #                of busybox on PATH (default: criu, runc and ps where installed)
 #   VM_NO_INSTALL=1  only say what is missing instead of apt-get installing it
@@ -146,6 +149,11 @@ fi
 bins+=("${extra[@]}")
 # Libraries loaded with dlopen by name, not listed by ldd.
 dlopen_libs=(libseccomp.so.2)
+# Kernel modules (with what they depend on) that the kernel may load on
+# demand through /sbin/modprobe, as on a Debian host: the rest of the VM's
+# kernel features are built in (cgroup2, namespaces, seccomp, bpf, tmpfs).
+moddir=/lib/modules/${kernel##*/vmlinuz-}
+read -r -a modules <<<"${VM_MODULES-fuse overlay veth tun bridge}"
 
 libs_of() { { ldd "$1" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^\t\// { print $1 }'; }
 lib_path() { ldconfig -p 2>/dev/null | awk -v n="$1" '$1 == n && /x86-64/ { print $NF; exit }'; }
@@ -159,6 +167,15 @@ inputs() {
 	for l in "${dlopen_libs[@]}"; do
 		l=$(lib_path "$l") && [ -n "$l" ] && echo "$l" && libs_of "$l"
 	done
+	if [ -f "$moddir/modules.dep" ]; then
+		for l in modules.dep modules.alias modules.devname modules.builtin modules.softdep; do
+			[ -f "$moddir/$l" ] && echo "$moddir/$l"
+		done
+		for l in "${modules[@]}"; do
+			grep -E "(^|/)$l\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | tr -d : | tr ' ' '\n' |
+				sed "/^$/d; s|^|$moddir/|"
+		done
+	fi
 }
 mapfile -t host_files < <(inputs | sort -u)
 key=$(
@@ -226,6 +243,10 @@ tests_arg=$(
 )
 append="console=ttyS0 quiet panic=-1 mitigations=off RUNC_VM_TESTS=$tests_arg"
 [ -n "${VM_FILTER:-}" ] && append+=" RUNC_VM_FILTER=\"$VM_FILTER\""
+# Jitless V8 starts each Deno (so each runc call) about a fifth faster under
+# TCG, where every page of fresh JIT code must be translated again.
+v8_flags=${VM_V8_FLAGS---jitless}
+[ -n "$v8_flags" ] && append+=" DENO_V8_FLAGS=$v8_flags"
 [ -n "${VM_APPEND:-}" ] && append+=" $VM_APPEND"
 [ ${#append} -lt 2000 ] || fail "the kernel command line is too long (${#append} bytes): name fewer test files"
 log=$out/console.log
