@@ -12,9 +12,9 @@ export DENO_NO_UPDATE_CHECK := 1
 CC ?= cc
 CROSS_CC_aarch64 := aarch64-linux-gnu-gcc
 CFLAGS_COMMON := -std=gnu11 -Os -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing
-STUB_SRC := csrc/init_stub.c csrc/program.c csrc/ops.c csrc/hooks.c csrc/console.c
-STUB_HDR := csrc/program.h csrc/protocol.h
-HELPER_SRC := csrc/ffi_helper.c csrc/ffi_cgroup.c
+STUB_SRC := csrc/init_stub.c csrc/program.c csrc/ops.c csrc/hooks.c csrc/console.c csrc/fdpass.c
+STUB_HDR := csrc/program.h csrc/protocol.h csrc/fdpass.h
+HELPER_SRC := csrc/ffi_helper.c csrc/ffi_cgroup.c csrc/fdpass.c
 
 # Architectures whose helpers we can build here: the host's, plus aarch64 when
 # Debian's cross compiler is installed.
@@ -46,7 +46,7 @@ build/csrc/%/runc-init: $(STUB_SRC) $(STUB_HDR)
 	mkdir -p $(dir $@)
 	$(call cc_for,$*) $(CFLAGS_COMMON) -static -s -o $@ $(STUB_SRC)
 
-build/csrc/%/libruncffi.so: $(HELPER_SRC) csrc/ffi_helper.h csrc/ffi_cgroup.h
+build/csrc/%/libruncffi.so: $(HELPER_SRC) csrc/ffi_helper.h csrc/ffi_cgroup.h csrc/fdpass.h
 	mkdir -p $(dir $@)
 	$(call cc_for,$*) $(CFLAGS_COMMON) -shared -fPIC -s -o $@ $(HELPER_SRC)
 

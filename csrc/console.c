@@ -20,6 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "program.h"
 
 #ifndef TIOCGPTPEER
@@ -33,28 +34,7 @@ static int send_record_fd(struct program *prog, int tag, int index, int fd)
 	memset(&rec, 0, sizeof(rec));
 	rec.tag = (uint32_t)tag;
 	rec.index = index;
-	struct iovec iov = { .iov_base = &rec, .iov_len = sizeof(rec) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = u.buf,
-		.msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(prog->sync_fd, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : 0;
+	return send_with_fd(prog->sync_fd, &rec, sizeof(rec), fd);
 }
 
 /* num0: mount the slave on /dev/console; num1 rows, num2 columns (0: leave). */

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "ffi_helper.h"
 
 static int unix_addr(const char *path, struct sockaddr_un *addr, socklen_t *len);
@@ -97,30 +98,9 @@ int rh_send_fd(const char *path, const char *name, int fd)
 		close(s);
 		return -err;
 	}
-	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = u.buf,
-		.msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	ssize_t n;
-	do
-		n = sendmsg(s, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	int err = errno;
+	int r2 = send_with_fd(s, name, strlen(name), fd);
 	close(s);
-	return n < 0 ? -err : 0;
+	return r2;
 }
 
 int rh_set_winsize(int fd, int rows, int cols)

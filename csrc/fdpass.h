@@ -1,0 +1,10 @@
+/* Sending one fd with SCM_RIGHTS; shared by the init stub and the FFI helper. */
+#ifndef RUNC_FDPASS_H
+#define RUNC_FDPASS_H
+
+#include <stddef.h>
+
+/* sendmsg() of buf with fd attached; 0 or -errno. */
+int send_with_fd(int sock, const void *buf, size_t len, int fd);
+
+#endif
