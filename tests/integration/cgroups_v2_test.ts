@@ -116,7 +116,7 @@ v2Test("v2: limits land in the v2 files, converted as runc converts them", (s) =
     memory: { limit: 64 << 20, swap: 96 << 20, reservation: 32 << 20 },
     cpu: { shares: 1024, quota: 50000, period: 100000 },
     pids: { limit: 50 },
-    unified: { "memory.high": "60000000" },
+    unified: { "memory.high": "62914560" },
   };
 }, async (sb, id) => {
   await sb.ok(["run", "-d", id]);
@@ -131,7 +131,7 @@ v2Test("v2: limits land in the v2 files, converted as runc converts them", (s) =
     assertEquals(cgRead(`${d}/memory.swap.max`), String(32 << 20));
   }
   assertEquals(cgRead(`${d}/memory.low`), String(32 << 20));
-  assertEquals(cgRead(`${d}/memory.high`), "60000000");
+  assertEquals(cgRead(`${d}/memory.high`), "62914560"); // 60 MiB, a whole number of pages
   assertEquals(cgRead(`${d}/cpu.weight`), "39");
   assertEquals(cgRead(`${d}/cpu.max`), "50000 100000");
   assertEquals(cgRead(`${d}/pids.max`), "50");
