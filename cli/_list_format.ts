@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { StateDocument } from "../core/container/lifecycle.ts";
+import type { StateDocument } from "../core/container/query.ts";
 
 /**
  * Formats the containers as runc 1.1 prints them.

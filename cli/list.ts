@@ -34,7 +34,7 @@ To list containers created using a non-default value for "--root":
   ],
   async run(ctx) {
     checkArgs("list", ctx.args, 0, "exact");
-    const { listContainers } = await import("../core/container/lifecycle.ts");
+    const { listContainers } = await import("../core/container/query.ts");
     const { formatList } = await import("./_list_format.ts");
     const docs = await listContainers(ctx.global.root);
     const text = formatList(docs, ctx.flags["format"] as string, ctx.flags["quiet"] === true);

@@ -18,7 +18,7 @@ instance of a container.`,
   flags: [],
   async run(ctx) {
     checkArgs("state", ctx.args, 1, "exact");
-    const { stateDocument } = await import("../core/container/lifecycle.ts");
+    const { stateDocument } = await import("../core/container/query.ts");
     const doc = await stateDocument(ctx.global.root, ctx.args[0]!);
     // runc: json.MarshalIndent(state, "", "  "), no newline.
     await Deno.stdout.write(new TextEncoder().encode(JSON.stringify(doc, null, 2)));

@@ -144,7 +144,7 @@ export class DeviceEmulator {
   /** The reduced list: the default as an `a *:* rwm` rule, then the exceptions sorted. */
   rules(): DeviceRule[] {
     const ex = [...this.exceptions.values()].sort((a, b) =>
-      a.major - b.major || a.minor - b.minor || a.type.localeCompare(b.type)
+      a.major - b.major || a.minor - b.minor || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0)
     );
     return [
       { type: "a", major: -1, minor: -1, access: "rwm", allow: this.defaultAllow },

@@ -56,7 +56,10 @@ export function v1Mounts(root: string = DEFAULT_ROOT): Map<string, string> {
   const out = new Map<string, string>();
   let entries: Deno.DirEntry[];
   try {
-    entries = [...Deno.readDirSync(root)].sort((a, b) => a.name.localeCompare(b.name));
+    // Byte order, as Go sorts; localeCompare would load ICU's collator (13 ms).
+    entries = [...Deno.readDirSync(root)].sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+    );
   } catch {
     return out;
   }

@@ -9,11 +9,9 @@ import {
   containerStatus,
   fifoPath,
   initAlive,
-  listIds,
   readState,
   stateDir,
   StateError,
-  type Status,
   withLock,
 } from "../state/state.ts";
 import { parseSignal } from "./signals.ts";
@@ -22,82 +20,8 @@ import { bindNotifySocket, hostNotifySocket, type NotifyRelay } from "./notify.t
 import { hookState } from "../hooks/hooks.ts";
 import { runHooks } from "../hooks/run.ts";
 import { logError, logWarn } from "../log.ts";
-import { openCgroups, signalAll } from "../cgroups/container.ts";
 
-/** The OCI state document `runc state` prints. */
-export interface StateDocument {
-  ociVersion: string;
-  id: string;
-  pid: number;
-  status: Status;
-  bundle: string;
-  rootfs: string;
-  created: string;
-  annotations?: Record<string, string>;
-  owner: string;
-}
-
-/** The runtime-spec version runc 1.1 reports. */
-export const OCI_VERSION = "1.0.2-dev";
-
-/**
- * The state document of a container.
- *
- * @param root the runc root
- * @param id the container id
- */
-export async function stateDocument(root: string, id: string): Promise<StateDocument> {
-  const st = await readState(root, id);
-  return toDocument(root, st);
-}
-
-function toDocument(root: string, st: ContainerState): StateDocument {
-  const status = containerStatus(root, st);
-  // Key order is runc's (its containerState struct): annotations before owner.
-  const annotations = st.config.annotations;
-  return {
-    ociVersion: OCI_VERSION,
-    id: st.id,
-    pid: status === "stopped" ? 0 : st.initPid,
-    status,
-    bundle: st.bundle,
-    rootfs: st.rootfs,
-    created: st.created,
-    ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
-    owner: st.owner,
-  };
-}
-
-/**
- * The state documents of every container under a root, by id.
- *
- * @param root the runc root
- */
-export async function listContainers(root: string): Promise<StateDocument[]> {
-  const docs: StateDocument[] = [];
-  for (const id of await listIds(root)) {
-    try {
-      const doc = await stateDocument(root, id);
-      // runc's list (not state) names the owner of the state directory.
-      doc.owner = userName(Deno.statSync(stateDir(root, id)).uid ?? 0);
-      docs.push(doc);
-    } catch {
-      // A directory without a readable state (being created or deleted) is skipped, as in runc.
-    }
-  }
-  return docs;
-}
-
-/** The name of a uid in the host's /etc/passwd, or `#UID` as runc prints an unknown one. */
-function userName(uid: number): string {
-  try {
-    for (const line of Deno.readTextFileSync("/etc/passwd").split("\n")) {
-      const f = line.split(":");
-      if (f[2] === String(uid) && f[0]) return f[0];
-    }
-  } catch { /* no passwd */ }
-  return `#${uid}`;
-}
+export { listContainers, OCI_VERSION, type StateDocument, stateDocument } from "./query.ts";
 
 /**
  * Starts a created container: opens the exec fifo for reading, which lets the
@@ -177,6 +101,7 @@ export async function killContainer(
     Deno.kill(st.initPid, sig);
     return;
   }
+  const { openCgroups, signalAll } = await import("../cgroups/container.ts");
   const cgroups = openCgroups(undefined, st.cgroupPaths);
   const hasPidNs = st.config.linux?.namespaces?.some((n) => n.type === "pid" && !n.path);
   if (cgroups) {
@@ -236,6 +161,7 @@ export async function deleteContainer(
 ): Promise<void> {
   const dir = stateDir(root, id);
   const st = await readState(root, id);
+  const { openCgroups, signalAll } = await import("../cgroups/container.ts");
   const cgroups = openCgroups(sys, st.cgroupPaths);
   await withLock(dir, async () => {
     const status = containerStatus(root, st);

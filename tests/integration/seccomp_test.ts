@@ -144,6 +144,7 @@ Deno.test({
           names: [
             "read",
             "write",
+            "open",
             "openat",
             "close",
             "close_range",
