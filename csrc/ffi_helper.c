@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <termios.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -312,4 +313,39 @@ int rh_mkfifo(const char *path, int mode)
 	if (mkfifo(path, (mode_t)mode) < 0 || chmod(path, (mode_t)mode) < 0)
 		return -errno;
 	return 0;
+}
+
+int rh_open(const char *path, int flags, int mode)
+{
+	int fd;
+	do
+		fd = open(path, flags, (mode_t)mode);
+	while (fd < 0 && errno == EINTR);
+	return fd < 0 ? -errno : fd;
+}
+
+int rh_mount(const char *source, const char *target, const char *fstype, int64_t flags,
+	     const char *data)
+{
+	return mount(source, target, *fstype ? fstype : NULL, (unsigned long)flags,
+		     *data ? data : NULL) < 0 ?
+		       -errno :
+		       0;
+}
+
+int rh_umount(const char *target, int flags)
+{
+	return umount2(target, flags) < 0 ? -errno : 0;
+}
+
+int64_t rh_write(int fd, const void *buf, size_t len)
+{
+	int r = write_all(fd, buf, len);
+	return r < 0 ? r : (int64_t)len;
+}
+
+int rh_fd_flags(int fd)
+{
+	int r = fcntl(fd, F_GETFL);
+	return r < 0 ? -errno : r;
 }

@@ -74,4 +74,21 @@ int rh_pidfd_getfd(int pid, int fd);
 /* prctl(PR_SET_CHILD_SUBREAPER, on). */
 int rh_set_subreaper(int on);
 
+/* For checkpoint and restore with CRIU. */
+
+/* open(path, flags, mode) with the caller's flags (O_CLOEXEC or not: an fd
+ * CRIU must inherit is opened without it). Returns the fd. */
+int rh_open(const char *path, int flags, int mode);
+
+/* mount(2) and umount2(2). */
+int rh_mount(const char *source, const char *target, const char *fstype, int64_t flags,
+	     const char *data);
+int rh_umount(const char *target, int flags);
+
+/* write(2) of len bytes (all of them); returns the count. */
+int64_t rh_write(int fd, const void *buf, size_t len);
+
+/* fcntl(fd, F_GETFL): the file status flags. */
+int rh_fd_flags(int fd);
+
 #endif

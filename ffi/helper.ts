@@ -38,6 +38,11 @@ const SYMBOLS = {
   rh_bpf_dev_query: { parameters: ["buffer", "buffer", "i32"], result: "i32" },
   rh_oom_eventfd: { parameters: ["buffer"], result: "i32" },
   rh_eventfd_wait: { parameters: ["i32", "i32", "buffer"], result: "i32", nonblocking: true },
+  rh_open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
+  rh_mount: { parameters: ["buffer", "buffer", "buffer", "i64", "buffer"], result: "i32" },
+  rh_umount: { parameters: ["buffer", "i32"], result: "i32" },
+  rh_write: { parameters: ["i32", "buffer", "usize"], result: "i64" },
+  rh_fd_flags: { parameters: ["i32"], result: "i32" },
 } as const;
 
 let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
@@ -160,5 +165,23 @@ export const ffiSys: Sys = {
   async eventfdWait(fd: number, timeoutMs: number): Promise<boolean> {
     const value = new BigUint64Array(1);
     return check("eventfd read", await helper().rh_eventfd_wait(fd, timeoutMs, value)) === 1;
+  },
+  open(path: string, flags: number, mode = 0): number {
+    return check(`open ${path}`, helper().rh_open(cstr(path), flags, mode));
+  },
+  mount(source: string, target: string, fstype: string, flags: number, data = ""): void {
+    check(
+      `mount ${source} to ${target}`,
+      helper().rh_mount(cstr(source), cstr(target), cstr(fstype), BigInt(flags), cstr(data)),
+    );
+  },
+  umount(target: string, flags: number): void {
+    check(`unmount ${target}`, helper().rh_umount(cstr(target), flags));
+  },
+  write(fd: number, bytes: Uint8Array<ArrayBuffer>): number {
+    return check("write", helper().rh_write(fd, bytes, BigInt(bytes.length)));
+  },
+  fdFlags(fd: number): number {
+    return check(`fcntl(${fd}, F_GETFL)`, helper().rh_fd_flags(fd));
   },
 };

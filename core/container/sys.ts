@@ -51,4 +51,14 @@ export interface Sys extends CgroupSys {
   unixgramSend(path: string, bytes: Uint8Array<ArrayBuffer>): void;
   /** prctl(PR_SET_CHILD_SUBREAPER). */
   setSubreaper(on: boolean): void;
+  /** open(2) with the caller's flags (without O_CLOEXEC the fd is inherited); returns the fd. */
+  open(path: string, flags: number, mode?: number): number;
+  /** mount(2); an empty fstype or data is passed as NULL. */
+  mount(source: string, target: string, fstype: string, flags: number, data?: string): void;
+  /** umount2(2). */
+  umount(target: string, flags: number): void;
+  /** Writes all of bytes to a raw fd; returns the count. */
+  write(fd: number, bytes: Uint8Array<ArrayBuffer>): number;
+  /** fcntl(fd, F_GETFL). */
+  fdFlags(fd: number): number;
 }
