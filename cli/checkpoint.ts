@@ -61,8 +61,39 @@ checkpointed.`,
     },
     { name: "auto-dedup", kind: "bool", usage: "enable auto deduplication of memory images" },
   ],
-  run(ctx) {
+  async run(ctx) {
     checkArgs("checkpoint", ctx.args, 1, "exact");
-    return Promise.reject(new Error("runc checkpoint: not implemented yet"));
+    // CRIU's RPC (and protobufjs) are loaded by checkpoint and restore only.
+    const [{ checkpointContainer }, { ffiSys }] = await Promise.all([
+      import("../core/criu/checkpoint.ts"),
+      import("../ffi/helper.ts"),
+    ]);
+    const f = ctx.flags;
+    await checkpointContainer(ffiSys, {
+      root: ctx.global.root,
+      id: ctx.args[0]!,
+      criu: ctx.global.criu,
+      imagePath: str(f["image-path"]),
+      workPath: str(f["work-path"]),
+      parentPath: str(f["parent-path"]),
+      leaveRunning: f["leave-running"] === true,
+      tcpEstablished: f["tcp-established"] === true,
+      extUnixSk: f["ext-unix-sk"] === true,
+      shellJob: f["shell-job"] === true,
+      lazyPages: f["lazy-pages"] === true,
+      statusFd: Number(f["status-fd"] ?? -1),
+      pageServer: str(f["page-server"]),
+      fileLocks: f["file-locks"] === true,
+      preDump: f["pre-dump"] === true,
+      manageCgroupsMode: str(f["manage-cgroups-mode"]),
+      emptyNs: (f["empty-ns"] as string[] | undefined) ?? [],
+      autoDedup: f["auto-dedup"] === true,
+    });
+    return 0;
   },
 };
+
+/** A string flag's value, undefined when empty. */
+export function str(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}

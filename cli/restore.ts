@@ -7,7 +7,7 @@
 import type { Command } from "./command.ts";
 import { checkArgs } from "./args.ts";
 import { CONSOLE_SOCKET_FLAG, NO_PIVOT_FLAG, PID_FILE_FLAG } from "./create.ts";
-import { command as checkpoint } from "./checkpoint.ts";
+import { command as checkpoint, str } from "./checkpoint.ts";
 
 /** A checkpoint flag restore shares, found by name. */
 function shared(name: string) {
@@ -62,8 +62,37 @@ using the runc checkpoint command.`,
       usage: "Specify an LSM mount context to be used during restore.",
     },
   ],
-  run(ctx) {
+  async run(ctx) {
     checkArgs("restore", ctx.args, 1, "exact");
-    return Promise.reject(new Error("runc restore: not implemented yet"));
+    // CRIU's RPC (and protobufjs) are loaded by checkpoint and restore only.
+    const [{ restoreContainer }, { ffiSys }] = await Promise.all([
+      import("../core/criu/restore.ts"),
+      import("../ffi/helper.ts"),
+    ]);
+    const f = ctx.flags;
+    return await restoreContainer(ffiSys, {
+      root: ctx.global.root,
+      id: ctx.args[0]!,
+      criu: ctx.global.criu,
+      bundle: str(f["bundle"]) ?? ".",
+      consoleSocket: str(f["console-socket"]),
+      pidFile: str(f["pid-file"]),
+      detach: f["detach"] === true,
+      noSubreaper: f["no-subreaper"] === true,
+      noPivot: f["no-pivot"] === true,
+      systemdCgroup: ctx.global.systemdCgroup,
+      imagePath: str(f["image-path"]),
+      workPath: str(f["work-path"]),
+      tcpEstablished: f["tcp-established"] === true,
+      extUnixSk: f["ext-unix-sk"] === true,
+      shellJob: f["shell-job"] === true,
+      fileLocks: f["file-locks"] === true,
+      manageCgroupsMode: str(f["manage-cgroups-mode"]),
+      emptyNs: (f["empty-ns"] as string[] | undefined) ?? [],
+      autoDedup: f["auto-dedup"] === true,
+      lazyPages: f["lazy-pages"] === true,
+      lsmProfile: str(f["lsm-profile"]),
+      lsmMountContext: str(f["lsm-mount-context"]),
+    });
   },
 };
