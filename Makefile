@@ -71,7 +71,7 @@ build: build/runc csrc
 
 build/runc: $(SOURCES) ffi/_blobs.gen.ts $(DENO)
 	mkdir -p build
-	$(DENO) bundle --quiet --platform=deno -o build/runc.bundle.js cli/main.ts
+	$(DENO) bundle --quiet --platform=browser -o build/runc.bundle.js cli/main.ts
 	sed -i 's/^\( *\)COMMIT = "";$$/\1COMMIT = "$(shell git rev-parse --short HEAD 2>/dev/null)";/' build/runc.bundle.js
 	# One exec less than a shell prelude: env -S splits the options for the kernel's
 	# one-argument shebang, and JavaScript takes the #! line as a comment.
