@@ -57,6 +57,9 @@ const COUNTER = "i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.2; do
 function counter(spec: Spec): void {
   spec.process!.args = ["sh", "-c", COUNTER];
   spec.root!.readonly = false;
+  // CRIU 3.17 fails to dump a new network namespace's links in the VM
+  // ("Dumping netns links": netlink EINVAL): the containers share the host's.
+  spec.linux!.namespaces = spec.linux!.namespaces!.filter((n) => n.type !== "network");
 }
 
 /** The counter's last value, or undefined while it is being written. */
@@ -315,6 +318,9 @@ Deno.test({
     }, (s) => {
       counter(s);
       s.linux!.namespaces!.push({ type: "cgroup" });
+      // Without a network namespace /sys is the host's, bound with its
+      // cgroup2 mount: a fresh cgroup2 mount over it fails (EBUSY) at create.
+      s.mounts = s.mounts!.filter((m) => m.type !== "cgroup");
     }),
 });
 
