@@ -133,8 +133,8 @@ test-integration: build
 
 test: test-unit test-integration
 
-# --- The VM lane: the test files of VM_TESTS (default tests/vm/smoke_test.ts and
-# tests/integration/cgroups_v2_test.ts) run as root inside Debian's 6.1 kernel in
+# --- The VM lane: the test files of VM_TESTS (default tests/vm/smoke_test.ts,
+# tests/integration/cgroups_v2_test.ts and checkpoint_test.ts) run as root inside Debian's 6.1 kernel in
 # qemu (TCG), on pure cgroup v2. Installs qemu and the kernel when missing.
 .PHONY: test-vm
 test-vm: build

@@ -8,7 +8,8 @@
 #
 # TEST_FILE paths are relative to the work tree. Without any, VM_TESTS (spaces
 # or commas) is used, and without that tests/vm/smoke_test.ts plus
-# tests/integration/cgroups_v2_test.ts when it exists. Other settings:
+# tests/integration/cgroups_v2_test.ts and checkpoint_test.ts when they exist.
+# Other settings:
 #   VM_TIMEOUT   seconds before the VM is killed (default 1200)
 #   VM_FILTER    passed to deno test --filter (no double quotes)
 #   VM_MEM       guest memory in MiB (default 2048)
@@ -18,9 +19,14 @@
 #   VM_QEMU_ARGS more qemu options
 #   VM_KERNEL    kernel image (default the newest /boot/vmlinuz-6.1*-amd64)
 #   VM_MODULES   kernel modules the VM may load (default fuse overlay veth tun
-#                bridge); /dev gets the static nodes of modules.devname
+#                bridge, and for CRIU the socket diag modules, nf_tables,
+#                nft_compat and xt_mark); /dev gets the static nodes of
+#                modules.devname
 #   VM_BINS      host programs to put in the VM with their libraries, ahead
-#                of busybox on PATH (default: criu, runc and ps where installed)
+#                of busybox on PATH (default: env (build/runc needs env -S),
+#                criu, runc, ps and CRIU's
+#                iptables-restore, ip6tables-restore and GNU tar (tmpfs
+#                content) where installed)
 #   VM_NO_INSTALL=1  only say what is missing instead of apt-get installing it
 #
 # The initramfs is cached in build/vm/ and rebuilt only when an input changes.
@@ -115,6 +121,10 @@ else
 	else
 		say "tests/integration/cgroups_v2_test.ts is not there yet: running the smoke test only"
 	fi
+	# Checkpoint and restore: Debian's CRIU cannot dump on the host's kernel.
+	if [ -f "$tree/tests/integration/checkpoint_test.ts" ]; then
+		tests+=(tests/integration/checkpoint_test.ts)
+	fi
 fi
 for i in "${!tests[@]}"; do
 	t=${tests[$i]#"$tree"/}
@@ -142,7 +152,7 @@ if [ -n "${VM_BINS+set}" ]; then
 		extra+=("$p")
 	done
 else
-	for b in criu runc ps; do
+	for b in env criu runc ps iptables-restore ip6tables-restore tar; do
 		p=$(command -v "$b") && extra+=("$p")
 	done
 fi
@@ -153,7 +163,9 @@ dlopen_libs=(libseccomp.so.2)
 # demand through /sbin/modprobe, as on a Debian host: the rest of the VM's
 # kernel features are built in (cgroup2, namespaces, seccomp, bpf, tmpfs).
 moddir=/lib/modules/${kernel##*/vmlinuz-}
-read -r -a modules <<<"${VM_MODULES-fuse overlay veth tun bridge}"
+# CRIU needs the socket diag modules to dump sockets and nf_tables (with
+# xt_mark through nft_compat) to lock a container's network.
+read -r -a modules <<<"${VM_MODULES-fuse overlay veth tun bridge unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag crc32c_generic nf_tables nft_compat xt_mark}"
 
 libs_of() { { ldd "$1" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^\t\// { print $1 }'; }
 lib_path() { ldconfig -p 2>/dev/null | awk -v n="$1" '$1 == n && /x86-64/ { print $NF; exit }'; }
@@ -167,12 +179,17 @@ inputs() {
 	for l in "${dlopen_libs[@]}"; do
 		l=$(lib_path "$l") && [ -n "$l" ] && echo "$l" && libs_of "$l"
 	done
+	# iptables-restore's extensions for CRIU's network lock (-m mark, -j ACCEPT).
+	for l in /usr/lib/x86_64-linux-gnu/xtables/libxt_{mark,standard}.so; do
+		if [ -f "$l" ]; then echo "$l"; fi
+	done
 	if [ -f "$moddir/modules.dep" ]; then
 		for l in modules.dep modules.alias modules.devname modules.builtin modules.softdep; do
 			[ -f "$moddir/$l" ] && echo "$moddir/$l"
 		done
 		for l in "${modules[@]}"; do
-			grep -E "(^|/)$l\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | tr -d : | tr ' ' '\n' |
+			{ grep -E "(^|/)$l\.ko(\.[a-z]+)?:" "$moddir/modules.dep" || say "no kernel module $l" >&2; } |
+				tr -d : | tr ' ' '\n' |
 				sed "/^$/d; s|^|$moddir/|"
 		done
 	fi
