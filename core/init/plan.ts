@@ -470,11 +470,16 @@ function planMount(input: PlanInput, m: Mount, hasNetNs: boolean): Op[] {
   if (m.type === "sysfs" && !hasNetNs) {
     // sysfs shows the network namespace it is mounted in: without one of its
     // own, the container gets the host's /sys, bound read-only (as runc does).
+    // Not recursive where the spec mounts cgroups itself: the host's
+    // /sys/fs/cgroup submounts would be in the way (EBUSY for a fresh cgroup2).
+    const ownCgroup = (input.spec.mounts ?? []).some((x) =>
+      x.type === "cgroup" || x.type === "cgroup2"
+    );
     return planMount(input, {
       ...m,
       type: "bind",
       source: "/sys",
-      options: ["rbind", "nosuid", "noexec", "nodev", "ro"],
+      options: [ownCgroup ? "bind" : "rbind", "nosuid", "noexec", "nodev", "ro"],
     }, true);
   }
   if (isBind(m)) {

@@ -330,3 +330,13 @@ Deno.test("cgroup mounts: the container's own directories bound read-only; a cgr
   assertEquals(ns[wait + 1], { op: Opcode.UNSHARE, num: [CLONE_FLAGS.cgroup!] });
   assert(ns.some((o) => o.op === Opcode.MOUNT && o.str?.[2] === "cgroup" && o.str?.[3] === "pids"));
 });
+
+Deno.test("without a network namespace, /sys is bound non-recursively when the spec mounts its own cgroups", () => {
+  const s = base();
+  s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== "network");
+  const sys = planInit(input(s)).ops.find((o) => o.op === Opcode.MOUNT && o.str?.[0] === "/sys")!;
+  assertEquals(sys.num![0], MS.BIND, "no MS_REC: the host's /sys/fs/cgroup mounts stay out");
+  s.mounts = s.mounts!.filter((m) => m.type !== "cgroup");
+  const rec = planInit(input(s)).ops.find((o) => o.op === Opcode.MOUNT && o.str?.[0] === "/sys")!;
+  assertEquals(rec.num![0], MS.BIND | MS.REC);
+});
