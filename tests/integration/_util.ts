@@ -195,3 +195,43 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** csrc/testprog, built by the Makefile, for checks busybox cannot make. */
+export const TESTPROG = new URL(`../../build/csrc/${Deno.build.arch}/testprog`, import.meta.url)
+  .pathname;
+
+/** A testprog server (a console-socket receiver, a seccomp agent) listening on a socket. */
+export interface Listener {
+  path: string;
+  /** All it printed, once it ends. */
+  output: Promise<string>;
+  child: Deno.ChildProcess;
+}
+
+/**
+ * Starts `testprog MODE PATH` and resolves once it prints that it listens.
+ *
+ * @param mode `recvtty` or `seccomp-agent`
+ * @param path the socket
+ */
+export async function startListener(mode: string, path: string): Promise<Listener> {
+  const child = new Deno.Command(TESTPROG, { args: [mode, path], stdout: "piped" }).spawn();
+  const reader = child.stdout.getReader();
+  const dec = new TextDecoder();
+  let text = "";
+  while (!text.includes("listening\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`testprog ${mode} ended early`);
+    text += dec.decode(value);
+  }
+  const output = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += dec.decode(value);
+    }
+    await child.status;
+    return text;
+  })();
+  return { path, output, child };
+}

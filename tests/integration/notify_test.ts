@@ -1,10 +1,9 @@
 /** NOTIFY_SOCKET: the container's READY=1 reaches the caller's socket, with MAINPID. */
 import { assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, withSandbox } from "./_util.ts";
+import { needsRoot, TESTPROG, withSandbox } from "./_util.ts";
 import { ffiSys } from "../../ffi/helper.ts";
 
 const skip = needsRoot();
-const TESTPROG = new URL(`../../build/csrc/${Deno.build.arch}/testprog`, import.meta.url).pathname;
 
 Deno.test({
   name: "run -d with NOTIFY_SOCKET returns once the container is READY and relays it" +

@@ -5,13 +5,19 @@
  * (numbers are x86_64's) and is the agent.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, type Sandbox, withSandbox } from "./_util.ts";
+import {
+  type Listener,
+  needsRoot,
+  type Sandbox,
+  startListener,
+  TESTPROG,
+  withSandbox,
+} from "./_util.ts";
 import type { LinuxSeccomp, Spec } from "../../core/spec/types.ts";
 
 const why = needsRoot() ??
   (Deno.build.arch !== "x86_64" ? "the syscall numbers here are x86_64's" : undefined);
 const name = (n: string) => why ? `${n} (skipped: ${why})` : n;
-const TESTPROG = new URL(`../../build/csrc/${Deno.build.arch}/testprog`, import.meta.url).pathname;
 
 const PERSONALITY = 135;
 const MKDIR = 83;
@@ -205,29 +211,8 @@ Deno.test({
 });
 
 /** Starts testprog's seccomp agent on a socket; resolves once it listens. */
-async function agent(
-  sb: Sandbox,
-): Promise<{ path: string; output: Promise<string>; child: Deno.ChildProcess }> {
-  const path = `${sb.dir}/agent.sock`;
-  const child = new Deno.Command(TESTPROG, { args: ["seccomp-agent", path], stdout: "piped" })
-    .spawn();
-  const reader = child.stdout.getReader();
-  const dec = new TextDecoder();
-  let text = "";
-  while (!text.includes("listening\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the agent ended early");
-    text += dec.decode(value);
-  }
-  const output = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += dec.decode(value);
-    }
-    return text;
-  })();
-  return { path, output, child };
+function agent(sb: Sandbox): Promise<Listener> {
+  return startListener("seccomp-agent", `${sb.dir}/agent.sock`);
 }
 
 for (const nnp of [true, false]) {

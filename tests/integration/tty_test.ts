@@ -4,34 +4,21 @@
  * error cases are runc's.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, RUNC, type Sandbox, withSandbox } from "./_util.ts";
+import {
+  type Listener,
+  needsRoot,
+  RUNC,
+  type Sandbox,
+  startListener,
+  withSandbox,
+} from "./_util.ts";
 
 const skip = needsRoot();
 const name = (n: string) => skip ? `${n} (skipped: ${skip})` : n;
-const TESTPROG = new URL(`../../build/csrc/${Deno.build.arch}/testprog`, import.meta.url).pathname;
 
 /** Starts a console-socket receiver; resolves once it listens. */
-async function receiver(sb: Sandbox): Promise<{ path: string; output: Promise<string> }> {
-  const path = `${sb.dir}/console.sock`;
-  const child = new Deno.Command(TESTPROG, { args: ["recvtty", path], stdout: "piped" }).spawn();
-  const reader = child.stdout.getReader();
-  const dec = new TextDecoder();
-  let text = "";
-  while (!text.includes("listening\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("the console receiver ended early");
-    text += dec.decode(value);
-  }
-  const output = (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += dec.decode(value);
-    }
-    await child.status;
-    return text;
-  })();
-  return { path, output };
+function receiver(sb: Sandbox): Promise<Listener> {
+  return startListener("recvtty", `${sb.dir}/console.sock`);
 }
 
 Deno.test({
