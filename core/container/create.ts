@@ -336,7 +336,8 @@ export function absolute(path: string): string {
   return absoluteFrom(Deno.cwd(), path);
 }
 
-function absoluteFrom(base: string, path: string): string {
+/** A path made absolute against base (the bundle for root.path), cleaned. */
+export function absoluteFrom(base: string, path: string): string {
   if (path.startsWith("/")) return normalize(path);
   return normalize(`${base}/${path}`);
 }

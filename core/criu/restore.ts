@@ -19,7 +19,7 @@ import {
 } from "../state/state.ts";
 import { loadSpec } from "../spec/load.ts";
 import type { Spec } from "../spec/types.ts";
-import { absolute, checkTerminal, writePidFile } from "../container/create.ts";
+import { absolute, absoluteFrom, checkTerminal, writePidFile } from "../container/create.ts";
 import { deleteContainer } from "../container/lifecycle.ts";
 import { exitCodeOf } from "../container/run.ts";
 import { findHostConsole, type HostConsole } from "../container/tty.ts";
@@ -116,9 +116,8 @@ export async function restoreContainer(sys: Sys, o: RestoreOptions): Promise<num
     }
     throw e;
   }
-  const rootfs = spec.root?.path?.startsWith("/")
-    ? spec.root.path
-    : `${bundle}/${spec.root?.path ?? "rootfs"}`;
+  // The same path create records, so state shows one rootfs either way.
+  const rootfs = absoluteFrom(bundle, spec.root?.path ?? "rootfs");
   let pid = 0;
   let consoleFd: number | undefined;
   let cgroups: CgroupManager | undefined;
