@@ -7,4 +7,8 @@
 /* sendmsg() of buf with fd attached; 0 or -errno. */
 int send_with_fd(int sock, const void *buf, size_t len, int fd);
 
+/* recvmsg() of one message into buf with one fd attached (made close-on-exec);
+ * the fd, or -errno (-EPROTO when the message carries none, or on EOF). */
+int recv_with_fd(int sock, void *buf, size_t len);
+
 #endif

@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <grp.h>
 
+#include "fdpass.h"
 #include "program.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -284,11 +285,26 @@ static int op_mount(struct program *prog, const struct op *op)
 		fd_path(path, fd);
 		where = path;
 	}
-	ret = mount(src[0] ? src : NULL, where, fstype[0] ? fstype : NULL, flags,
+	char srcpath[FD_PATH_LEN];
+	int k = (int)op->hdr.num[3];
+	if (k > 0) {
+		if (k > prog->nmount_src || prog->mount_src[k - 1] < 0) {
+			if (fd >= 0)
+				close(fd);
+			return fail(prog, EPROTO, "mount %s to %s: source %d was not received", src,
+				    target, k);
+		}
+		fd_path(srcpath, prog->mount_src[k - 1]);
+	}
+	ret = mount(k > 0 ? srcpath : src[0] ? src : NULL, where, fstype[0] ? fstype : NULL, flags,
 		    data[0] ? data : NULL);
 	int err = errno;
 	if (fd >= 0)
 		close(fd);
+	if (k > 0) {
+		close(prog->mount_src[k - 1]);
+		prog->mount_src[k - 1] = -1;
+	}
 	if (ret < 0)
 		return fail(prog, err, "mount %s to %s", src[0] ? src : fstype, target);
 	return 0;
@@ -906,17 +922,116 @@ static int op_join_ns(struct program *prog)
 	return 0;
 }
 
+/* How many OP_MOUNTs after the clone take a source the stub opens (num3 > 0). */
+static int count_mount_sources(const struct program *prog, int index)
+{
+	int n = 0;
+	for (int i = index + 1; i < prog->nops; i++)
+		if (prog->ops[i].hdr.op == OP_MOUNT && prog->ops[i].hdr.num[3] > n)
+			n = (int)prog->ops[i].hdr.num[3];
+	return n;
+}
+
+/*
+ * In the stub, after the clone: join the init's new mount namespace (still a
+ * copy of the host's; the init waits), open every bind source there with the
+ * stub's own rights and send the fds to the init in source order. The init,
+ * whose root is a mapped user by then, mounts them from /proc/self/fd and so
+ * never needs to reach the source's path itself (runc 1.1's mount sources).
+ */
+static int send_mount_sources(struct program *prog, int index, long pid, int sock, int n)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", pid);
+	int host = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (host < 0)
+		return fail(prog, errno, "open the stub's mount namespace");
+	int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0 || setns(ns, CLONE_NEWNS) < 0) {
+		int err = errno;
+		if (ns >= 0)
+			close(ns);
+		close(host);
+		return fail(prog, err, "join the container's mount namespace to open bind sources");
+	}
+	close(ns);
+	int ret = 0;
+	for (int k = 1; k <= n && ret == 0; k++) {
+		const char *src = NULL;
+		for (int i = index + 1; i < prog->nops && !src; i++)
+			if (prog->ops[i].hdr.op == OP_MOUNT && prog->ops[i].hdr.num[3] == k)
+				src = prog->ops[i].str[0];
+		if (!src) {
+			ret = fail(prog, EPROTO, "mount source %d is not in the program", k);
+			break;
+		}
+		int fd = open(src, O_PATH | O_CLOEXEC);
+		if (fd < 0) {
+			ret = fail(prog, errno, "open bind source %s", src);
+			break;
+		}
+		int r = send_with_fd(sock, &k, sizeof(k), fd);
+		close(fd);
+		if (r < 0)
+			ret = fail(prog, -r, "send bind source %s to the container's init", src);
+	}
+	if (setns(host, CLONE_NEWNS) < 0 && ret == 0)
+		ret = fail(prog, errno, "return to the stub's mount namespace");
+	close(host);
+	return ret;
+}
+
+/* In the init: take the sources the stub sends; a stub that failed has reported it. */
+static void receive_mount_sources(struct program *prog, int sock, int n)
+{
+	prog->mount_src = calloc((size_t)n, sizeof(int));
+	if (!prog->mount_src)
+		_exit(1);
+	for (int k = 1; k <= n; k++) {
+		int got = 0;
+		int fd = recv_with_fd(sock, &got, sizeof(got));
+		if (fd < 0 || got != k)
+			_exit(1);
+		prog->mount_src[k - 1] = fd;
+	}
+	prog->nmount_src = n;
+}
+
 static int op_clone(struct program *prog, const struct op *op, int index)
 {
+	int nsrc = count_mount_sources(prog, index);
+	int sp[2] = { -1, -1 };
+	if (nsrc > 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return fail(prog, errno, "socketpair for bind sources");
 	/* CLONE_PARENT: the container's init is a child of the CLI, as runc's is.
 	 * clone3 then takes exit_signal 0 and the child inherits ours (SIGCHLD). */
 	struct clone_args args = { .flags = (uint64_t)op->hdr.num[0] | CLONE_PARENT };
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0)
-		return fail(prog, errno, "clone3 into new namespaces");
+	if (pid < 0) {
+		int err = errno;
+		if (nsrc > 0) {
+			close(sp[0]);
+			close(sp[1]);
+		}
+		return fail(prog, err, "clone3 into new namespaces");
+	}
 	if (pid > 0) {
+		if (nsrc > 0) {
+			close(sp[1]);
+			int r = send_mount_sources(prog, index, pid, sp[0], nsrc);
+			close(sp[0]);
+			if (r < 0) {
+				/* The init gets EOF and exits; it is the CLI's child, not ours. */
+				return r;
+			}
+		}
 		send_record(prog, REC_PID, index, 0, (int)pid, NULL);
 		return 1;
+	}
+	if (nsrc > 0) {
+		close(sp[0]);
+		receive_mount_sources(prog, sp[1], nsrc);
+		close(sp[1]);
 	}
 	return 0;
 }

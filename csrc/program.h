@@ -23,6 +23,8 @@ struct program {
 	int nns;              /* namespaces OP_SETNS opened for OP_JOIN_NS */
 	int ns_fd[8];
 	const char *ns_path[8];
+	int nmount_src;       /* bind sources the stub opened for the init (OP_MOUNT num3 k) */
+	int *mount_src;       /* their fds, index k - 1; -1 once mounted */
 	char exec_path[4096]; /* the program OP_LOOKPATH resolved */
 	char err[400];        /* message of the last failing step */
 };

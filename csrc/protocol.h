@@ -10,6 +10,9 @@
  *                                      run ops up to OP_CLONE
  *                                      (setns into joined namespaces)
  *                                      clone3(CLONE_PARENT|NEW*) ----> (child of the CLI)
+ *                                      (bind sources for a new user
+ *                                      and mount namespace: join C's
+ *                                      mntns, open them O_PATH, send ----> C takes them first)
  *                      <-------------- REC_PID {pid = C}
  *                                      exit(0)
  *   (write uid_map, gid_map of C                                     OP_WAIT_PARENT: C waits, so
@@ -48,7 +51,10 @@ enum rp_opcode {
 	OP_CONTINUE = 4,      /* CLI -> C after OP_WAIT_PARENT */
 	OP_SETSID = 5,        /* C: setsid() */
 	OP_MOUNT = 6,         /* str0 source, str1 target, str2 fstype, str3 data;
-	                         num0 flags, num1 target kind (RP_TARGET_*), num2 mkdir mode */
+	                         num0 flags, num1 target kind (RP_TARGET_*), num2 mkdir mode,
+	                         num3 k > 0: the source is the k-th the stub opened inside the
+	                         init's new mount namespace after the clone (with the caller's
+	                         rights) and sent to the init, which mounts it by fd */
 	OP_REMOUNT = 7,       /* str0 target (in root), num0 flags added to the current ones */
 	OP_MKDIR = 8,         /* str0 path in root, num0 mode: mkdir -p */
 	OP_MKNOD = 9,         /* str0 path in root, num0 mode with type, num1 dev, num2 uid, num3 gid */

@@ -171,6 +171,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       cgroupPaths: Object.fromEntries(Object.entries(cgroups.paths()).filter(([, p]) => exists(p))),
       setgroupsDenied: maps.denySetgroups,
       sourceKind,
+      privileged: euid() === 0,
     });
     initPid = await runInit(sys, plan.ops, bundle, {
       onPid: async (pid) => {

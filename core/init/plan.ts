@@ -69,6 +69,11 @@ export interface PlanInput {
   /** Looks up a bind-mount source on the host. */
   sourceKind(path: string): SourceKind;
   /**
+   * The caller is privileged in its own user namespace (root): the stub can
+   * join the init's new mount namespace and open bind sources there for it.
+   */
+  privileged?: boolean;
+  /**
    * Full proc and sysfs mounts of the host (mount points), hidden before the
    * rootfs is moved onto / with --no-pivot.
    */
@@ -350,12 +355,19 @@ function planRootfs(input: PlanInput, inUserns: boolean): Op[] {
   if (!mounts.some((m) => normalizeDestination(m.destination) === "/dev")) {
     ops.push({
       op: Opcode.MOUNT,
-      str: ["tmpfs", "/dev", "tmpfs", "mode=755,size=65536k"],
+      str: ["tmpfs", "/dev", "tmpfs", withMountLabel(input, "mode=755,size=65536k")],
       num: [MS.NOSUID | MS.STRICTATIME, Target.DIR, 0o755],
     });
   }
-  const hasNetNs = spec.linux?.namespaces?.some((n) => n.type === "network" && !n.path) ?? false;
-  for (const m of mounts) ops.push(...planMount(input, m, hasNetNs));
+  const namespaces = spec.linux?.namespaces ?? [];
+  const hasNetNs = namespaces.some((n) => n.type === "network" && !n.path);
+  // A mapped root may not reach a bind source (a 0700 directory of the host's
+  // root on the way): the stub opens the sources for it (see OP_MOUNT num3).
+  const sources = input.privileged && namespaces.some((n) => n.type === "user" && !n.path) &&
+      namespaces.some((n) => n.type === "mount" && !n.path)
+    ? { next: 1 }
+    : undefined;
+  for (const m of mounts) ops.push(...planMount(input, m, hasNetNs, sources));
 
   const devIsBind = mounts.some((m) => normalizeDestination(m.destination) === "/dev" && isBind(m));
   if (!devIsBind) ops.push(...planDevices(input, inUserns));
@@ -462,7 +474,27 @@ export function checkSpecialMount(m: Mount, dest: string): void {
   }
 }
 
-function planMount(input: PlanInput, m: Mount, hasNetNs: boolean): Op[] {
+/**
+ * Mount data with linux.mountLabel as its SELinux context, where SELinux is
+ * enabled (runc's label.FormatMountLabel); the data as it is otherwise.
+ */
+export function withMountLabel(input: PlanInput, data: string): string {
+  const label = input.spec.linux?.mountLabel;
+  if (!label || !input.selinuxEnabled) return data;
+  const context = `context="${label}"`;
+  return data ? `${data},${context}` : context;
+}
+
+/**
+ * One mount of the spec. `sources` numbers the bind sources the stub opens
+ * for the init, when it does.
+ */
+function planMount(
+  input: PlanInput,
+  m: Mount,
+  hasNetNs: boolean,
+  sources?: { next: number },
+): Op[] {
   const opts = parseMountOptions(m.options);
   const dest = normalizeDestination(m.destination);
   checkSpecialMount(m, dest);
@@ -475,12 +507,17 @@ function planMount(input: PlanInput, m: Mount, hasNetNs: boolean): Op[] {
     const ownCgroup = (input.spec.mounts ?? []).some((x) =>
       x.type === "cgroup" || x.type === "cgroup2"
     );
-    return planMount(input, {
-      ...m,
-      type: "bind",
-      source: "/sys",
-      options: [ownCgroup ? "bind" : "rbind", "nosuid", "noexec", "nodev", "ro"],
-    }, true);
+    return planMount(
+      input,
+      {
+        ...m,
+        type: "bind",
+        source: "/sys",
+        options: [ownCgroup ? "bind" : "rbind", "nosuid", "noexec", "nodev", "ro"],
+      },
+      true,
+      sources,
+    );
   }
   if (isBind(m)) {
     const source = m.source?.startsWith("/") ? m.source : `${input.bundle}/${m.source ?? ""}`;
@@ -489,7 +526,12 @@ function planMount(input: PlanInput, m: Mount, hasNetNs: boolean): Op[] {
     ops.push({
       op: Opcode.MOUNT,
       str: [source, dest, "", ""],
-      num: [MS.BIND | (opts.flags & MS.REC), kind === "dir" ? Target.DIR : Target.FILE, 0o755],
+      num: [
+        MS.BIND | (opts.flags & MS.REC),
+        kind === "dir" ? Target.DIR : Target.FILE,
+        0o755,
+        sources ? sources.next++ : 0,
+      ],
     });
     // Flags beyond bind only take effect on a remount.
     const extra = opts.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
@@ -497,9 +539,16 @@ function planMount(input: PlanInput, m: Mount, hasNetNs: boolean): Op[] {
   } else if (m.type === "cgroup" || m.type === "cgroup2") {
     ops.push(...planCgroupMount(input, dest, opts.flags));
   } else {
+    // proc, sysfs and mqueue take no context= (runc labels none of them this way).
+    const labelled = !["proc", "sysfs", "mqueue"].includes(m.type ?? "");
     ops.push({
       op: Opcode.MOUNT,
-      str: [m.source ?? "", dest, m.type ?? "", opts.data],
+      str: [
+        m.source ?? "",
+        dest,
+        m.type ?? "",
+        labelled ? withMountLabel(input, opts.data) : opts.data,
+      ],
       num: [opts.flags, Target.DIR, 0o755],
     });
   }

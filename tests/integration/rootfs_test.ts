@@ -209,3 +209,49 @@ Deno.test({
       s.process!.args = ["sleep", "100"];
     }),
 });
+
+Deno.test({
+  name: name(
+    "a bind source the mapped root cannot reach (a 0700 directory of root's) is mounted by fd",
+  ),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      // uid 100000 (the container's root) has no search right on private/.
+      await Deno.mkdir(`${sb.dir}/private/data`, { recursive: true, mode: 0o700 });
+      await Deno.chmod(`${sb.dir}/private`, 0o700);
+      await Deno.chmod(`${sb.dir}/private/data`, 0o755);
+      await Deno.writeTextFile(`${sb.dir}/private/data/secret`, "reached\n");
+      await Deno.writeTextFile(`${sb.dir}/private/file`, "file source\n");
+      // The rootfs is root's: the mapped root could not make the destinations.
+      await Deno.mkdir(`${sb.bundle}/rootfs/mnt/data`, { recursive: true });
+      await Deno.writeTextFile(`${sb.bundle}/rootfs/mnt/file`, "");
+      await sb.editSpec((s) => {
+        s.mounts!.push(
+          {
+            destination: "/mnt/data",
+            type: "bind",
+            source: `${sb.dir}/private/data`,
+            options: ["rbind", "ro"],
+          },
+          {
+            destination: "/mnt/file",
+            type: "bind",
+            source: `${sb.dir}/private/file`,
+            options: ["bind"],
+          },
+        );
+      });
+      const r = await sb.run(["run", `msrc-${crypto.randomUUID().slice(0, 8)}`]);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stdout, "reached\nfile source\nro\n");
+      assertEquals(await sb.ids(), []);
+    }, (s) => {
+      s.linux!.namespaces!.push({ type: "user" });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      script(
+        "cat /mnt/data/secret /mnt/file; grep ' /mnt/data ' /proc/self/mountinfo | cut -d' ' -f6 | cut -d, -f1",
+      )(s);
+    }),
+});

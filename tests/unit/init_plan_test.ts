@@ -137,7 +137,7 @@ Deno.test("mounts: data goes to the filesystem, flags to mount(2), bind flags to
   assertEquals(mounts[4], {
     op: Opcode.MOUNT,
     str: ["/b/data", "/data", "", ""],
-    num: [MS.BIND | MS.REC, Target.DIR, 0o755],
+    num: [MS.BIND | MS.REC, Target.DIR, 0o755, 0],
   });
   assertEquals(mounts[5], { op: Opcode.REMOUNT, str: ["/data"], num: [MS.RDONLY | MS.NOSUID] });
   assertEquals(mounts[6], {
@@ -339,4 +339,44 @@ Deno.test("without a network namespace, /sys is bound non-recursively when the s
   s.mounts = s.mounts!.filter((m) => m.type !== "cgroup");
   const rec = planInit(input(s)).ops.find((o) => o.op === Opcode.MOUNT && o.str?.[0] === "/sys")!;
   assertEquals(rec.num![0], MS.BIND | MS.REC);
+});
+
+Deno.test("bind sources are numbered for the stub only for a privileged caller's new user and mount namespaces", () => {
+  const spec = base();
+  spec.mounts!.push(
+    { destination: "/a", type: "bind", source: "/srv/a", options: ["rbind"] },
+    { destination: "/b", type: "bind", source: "rel", options: ["bind"] },
+  );
+  const binds = (p: PlanInput) =>
+    planInit(p).ops.filter((o) => o.op === Opcode.MOUNT && o.str?.[0]?.match(/^\/(srv|b\/rel)/))
+      .map((o) => [o.str![0], o.num![3]]);
+  // No user namespace: the init is root on the host and opens them itself.
+  assertEquals(binds(input(spec, { privileged: true })), [["/srv/a", 0], ["/b/rel", 0]]);
+  const userns = structuredClone(spec);
+  userns.linux!.namespaces!.push({ type: "user" });
+  assertEquals(binds(input(userns, { privileged: true })), [["/srv/a", 1], ["/b/rel", 2]]);
+  // An ordinary user's stub cannot join the init's mount namespace.
+  assertEquals(binds(input(userns, { privileged: false })), [["/srv/a", 0], ["/b/rel", 0]]);
+  // A user namespace that is joined: the stub is in it already.
+  const joined = structuredClone(userns);
+  joined.linux!.namespaces!.find((n) => n.type === "user")!.path = "/proc/1/ns/user";
+  assertEquals(binds(input(joined, { privileged: true })), [["/srv/a", 0], ["/b/rel", 0]]);
+});
+
+Deno.test("mountLabel becomes the context= of tmpfs, devpts and other filesystems where SELinux is enabled", () => {
+  const spec = base();
+  spec.linux!.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2";
+  const data = (p: PlanInput) =>
+    Object.fromEntries(
+      planInit(p).ops.filter((o) => o.op === Opcode.MOUNT && o.str?.[2])
+        .map((o) => [o.str![1], o.str![3]]),
+    );
+  const on = data(input(spec, { selinuxEnabled: true }));
+  const ctx = `context="system_u:object_r:container_file_t:s0:c1,c2"`;
+  assertEquals(on["/dev"], `mode=755,size=65536k,${ctx}`);
+  assertEquals(on["/dev/pts"], `newinstance,ptmxmode=0666,mode=0620,gid=5,${ctx}`);
+  assertEquals(on["/proc"], "");
+  assertEquals(on["/dev/mqueue"], "");
+  const off = data(input(spec, { selinuxEnabled: false }));
+  assertEquals(off["/dev"], "mode=755,size=65536k");
 });
