@@ -1,6 +1,8 @@
 /* See ffi_helper.h. */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <sys/mount.h>
@@ -200,6 +202,38 @@ int rh_pty_relay(int master, int in_fd, int out_fd)
 				return w;
 		}
 	}
+}
+
+int rh_spawn(const char *path, const char *arg, const char *cwd)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t all, none;
+	char *const argv[] = { (char *)path, (char *)arg, NULL };
+	char *const envp[] = { NULL };
+	pid_t pid = 0;
+	int r = posix_spawn_file_actions_init(&fa);
+	if (r)
+		return -r;
+	r = posix_spawnattr_init(&attr);
+	if (r) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -r;
+	}
+	sigfillset(&all);
+	sigemptyset(&none);
+	r = posix_spawn_file_actions_addchdir_np(&fa, cwd);
+	if (!r)
+		r = posix_spawnattr_setsigdefault(&attr, &all);
+	if (!r)
+		r = posix_spawnattr_setsigmask(&attr, &none);
+	if (!r)
+		r = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	if (!r)
+		r = posix_spawn(&pid, path, &fa, &attr, argv, envp);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	return r ? -r : pid;
 }
 
 int rh_waitpid(int pid, int32_t *status, int flags)

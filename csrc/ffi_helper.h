@@ -46,6 +46,11 @@ int rh_isatty(int fd);
  * -1. Returns 0 or -errno. */
 int rh_pty_relay(int master, int in_fd, int out_fd);
 
+/* posix_spawn() of path with one argument, in cwd, with an empty environment,
+ * every signal at its default and none blocked; fds without close-on-exec are
+ * inherited. Returns the pid or -errno (exec errors included). */
+int rh_spawn(const char *path, const char *arg, const char *cwd);
+
 /* waitpid(); returns the pid and stores the raw wait status. */
 int rh_waitpid(int pid, int32_t *status, int flags);
 

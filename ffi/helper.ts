@@ -7,7 +7,7 @@
  * @module
  */
 import { FFI_HELPER, INIT_STUB } from "./_blobs.gen.ts";
-import { sealedMemfd, SyscallError } from "./libc.ts";
+import { lazySymbols, sealedMemfd, SyscallError } from "./libc.ts";
 import type { Sys } from "../core/container/sys.ts";
 
 const SYMBOLS = {
@@ -26,6 +26,7 @@ const SYMBOLS = {
   rh_isatty: { parameters: ["i32"], result: "i32" },
   rh_open_tty: { parameters: [], result: "i32" },
   rh_pty_relay: { parameters: ["i32", "i32", "i32"], result: "i32", nonblocking: true },
+  rh_spawn: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   rh_waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32", nonblocking: true },
   rh_close: { parameters: ["i32"], result: "i32" },
   rh_probe: { parameters: [], result: "i32" },
@@ -45,15 +46,16 @@ const SYMBOLS = {
   rh_fd_flags: { parameters: ["i32"], result: "i32" },
 } as const;
 
-let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
 let stubFd: number | undefined;
 
+// The helper is written to its memfd when the first symbol is used.
+const symbols = lazySymbols(
+  () => `/proc/self/fd/${sealedMemfd("runc-ffi", Uint8Array.fromBase64(FFI_HELPER))}`,
+  SYMBOLS,
+);
+
 function helper() {
-  if (!lib) {
-    const fd = sealedMemfd("runc-ffi", Uint8Array.fromBase64(FFI_HELPER));
-    lib = Deno.dlopen(`/proc/self/fd/${fd}`, SYMBOLS);
-  }
-  return lib.symbols;
+  return symbols;
 }
 
 function cstr(s: string): Uint8Array<ArrayBuffer> {
@@ -68,9 +70,13 @@ function check(call: string, r: number | bigint): number {
 
 /** The syscall surface core/ uses, backed by libruncffi. */
 export const ffiSys: Sys = {
-  initStubPath(): string {
+  spawnInitStub(syncFd: number, cwd: string): number {
     stubFd ??= sealedMemfd("runc-init", Uint8Array.fromBase64(INIT_STUB));
-    return `/proc/self/fd/${stubFd}`;
+    const path = `/proc/self/fd/${stubFd}`;
+    return check(
+      `spawn runc-init in ${cwd}`,
+      helper().rh_spawn(cstr(path), cstr(`${syncFd}`), cstr(cwd)),
+    );
   },
   socketpair(): [number, number] {
     const fds = new Int32Array(2);

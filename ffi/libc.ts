@@ -15,25 +15,50 @@ const F_SEAL_SHRINK = 2;
 const F_SEAL_GROW = 4;
 const F_SEAL_WRITE = 8;
 
-let lib: ReturnType<typeof open> | undefined;
-
-function open() {
-  return Deno.dlopen("libc.so.6", {
-    memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
-    write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-    fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-    close: { parameters: ["i32"], result: "i32" },
-    __errno_location: { parameters: [], result: "pointer" },
-  });
+/**
+ * A library's symbols, each bound on its first use. Deno.dlopen compiles a
+ * fast-call trampoline for every symbol it is given (about 0.2 ms each, the
+ * largest part of a short command's FFI cost), while a command calls only a
+ * few; a library already loaded is found again by its path, so each late
+ * dlopen only adds the one symbol. Libraries are never closed.
+ *
+ * @param path the library's path, asked for once, at the first use
+ * @param defs the symbols
+ * @returns an object with the symbols as properties
+ */
+export function lazySymbols<const S extends Deno.ForeignLibraryInterface>(
+  path: () => string,
+  defs: S,
+): Deno.DynamicLibrary<S>["symbols"] {
+  let where: string | undefined;
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(defs)) {
+    Object.defineProperty(out, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        where ??= path();
+        const one = { [name]: defs[name] } as Deno.ForeignLibraryInterface;
+        const fn = Deno.dlopen(where, one).symbols[name];
+        Object.defineProperty(out, name, { value: fn, enumerable: true });
+        return fn;
+      },
+    });
+  }
+  return out as Deno.DynamicLibrary<S>["symbols"];
 }
 
-function libc() {
-  return lib ??= open();
-}
+const c = lazySymbols(() => "libc.so.6", {
+  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+});
 
 /** The errno of the last failed libc call on this thread. */
 export function errno(): number {
-  const p = libc().symbols.__errno_location();
+  const p = c.__errno_location();
   return p ? new Deno.UnsafePointerView(p).getInt32() : 0;
 }
 
@@ -59,7 +84,6 @@ export class SyscallError extends Error {
  * @returns the fd
  */
 export function sealedMemfd(name: string, bytes: Uint8Array<ArrayBuffer>): number {
-  const { symbols: c } = libc();
   const fd = c.memfd_create(new TextEncoder().encode(`${name}\0`), MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) throw new SyscallError("memfd_create", errno());
   let off = 0;
@@ -88,7 +112,6 @@ export function sealedMemfd(name: string, bytes: Uint8Array<ArrayBuffer>): numbe
  * @returns its fd, a path that reads it, and close
  */
 export function anonymousFile(name: string): { fd: number; path: string; close(): void } {
-  const { symbols: c } = libc();
   const fd = c.memfd_create(new TextEncoder().encode(`${name}\0`), MFD_CLOEXEC);
   if (fd < 0) throw new SyscallError("memfd_create", errno());
   return { fd, path: `/proc/self/fd/${fd}`, close: () => void c.close(fd) };

@@ -10,7 +10,7 @@
  */
 
 import type { Libseccomp } from "../core/seccomp/compile.ts";
-import { anonymousFile } from "./libc.ts";
+import { anonymousFile, lazySymbols } from "./libc.ts";
 
 const SYMBOLS = {
   // const struct scmp_version *seccomp_version(void);
@@ -32,15 +32,19 @@ const SYMBOLS = {
   seccomp_export_bpf: { parameters: ["pointer", "i32"], result: "i32" },
 } as const;
 
-type Lib = Deno.DynamicLibrary<typeof SYMBOLS>;
+type Lib = { symbols: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] };
 
 let lib: Lib | null | undefined;
 
-/** The library, or null when it (or FFI permission) is missing. Opened once. */
+/**
+ * The library, or null when it (or FFI permission) is missing. Opened once;
+ * its symbols are bound as they are used (see lazySymbols).
+ */
 function open(): Lib | null {
   if (lib === undefined) {
     try {
-      lib = Deno.dlopen("libseccomp.so.2", SYMBOLS);
+      Deno.dlopen("libseccomp.so.2", { seccomp_version: SYMBOLS.seccomp_version });
+      lib = { symbols: lazySymbols(() => "libseccomp.so.2", SYMBOLS) };
     } catch {
       lib = null;
     }

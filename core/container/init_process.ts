@@ -18,6 +18,7 @@ import {
 } from "../init/protocol.ts";
 import { errnoText } from "./errno.ts";
 import { logDebug } from "../log.ts";
+import { exitCodeOf } from "./signals.ts";
 import type { Sys } from "./sys.ts";
 
 /** A failure of the init program; the message says which step failed. */
@@ -43,32 +44,30 @@ export interface InitHandlers {
 
 /** A stub process with the program sent, and its end of the socket. */
 interface Stub {
-  child: Deno.ChildProcess;
+  pid: number;
+  /** Its exit code, once it has ended (reaped once, however often asked). */
+  exited: Promise<number>;
   sock: number;
   next(): Promise<Record | undefined>;
   /** The fd the last record carried (SCM_RIGHTS), or -1. */
   lastFd(): number;
 }
 
+// Started through the helper's posix_spawn, not Deno.Command: Deno loads its
+// process module on first use, which costs a short command about 4 ms.
 function spawnStub(sys: Sys, ops: Op[], cwd: string): Stub {
   const [ours, theirs] = sys.socketpair();
-  let child: Deno.ChildProcess;
+  let pid: number;
   try {
-    child = new Deno.Command(sys.initStubPath(), {
-      args: [String(theirs)],
-      clearEnv: true,
-      cwd,
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn();
+    pid = sys.spawnInitStub(theirs, cwd);
   } catch (e) {
     sys.close(ours);
     sys.close(theirs);
     throw e;
   }
+  const exited = sys.waitpid(pid).then(({ status }) => exitCodeOf(status));
   sys.close(theirs);
-  logDebug(`runc-init ${child.pid}: sending a program of ${ops.length} ops`);
+  logDebug(`runc-init ${pid}: sending a program of ${ops.length} ops`);
   try {
     for (const op of ops) sys.send(ours, encodeOp(op));
     sys.send(ours, encodeOp({ op: Opcode.END }));
@@ -79,7 +78,8 @@ function spawnStub(sys: Sys, ops: Op[], cwd: string): Stub {
   const buf = new Uint8Array(RECORD_SIZE);
   let passed = -1;
   return {
-    child,
+    pid,
+    exited,
     sock: ours,
     next: async () => {
       const { n, fd } = await sys.recvWithFd(ours, buf, -1);
@@ -113,18 +113,16 @@ export async function runInit(
     for (;;) {
       const rec = await stub.next();
       if (!rec) {
-        const status = await stub.child.status;
+        const code = await stub.exited;
         throw new InitError(
-          pid
-            ? "container init exited before it was ready"
-            : `runc-init exited with ${status.code}`,
+          pid ? "container init exited before it was ready" : `runc-init exited with ${code}`,
         );
       }
       if (rec.tag === Tag.ERROR) throw new InitError(describeFailure(ops, rec));
       if (rec.tag === Tag.PID) {
         pid = rec.pid;
         logDebug(`container init is pid ${pid}`);
-        await stub.child.status;
+        await stub.exited;
         if (ops[rec.index + 1]?.op !== Opcode.WAIT_PARENT) {
           throw new InitError("the init program must wait for runc after the clone");
         }
@@ -153,7 +151,7 @@ export async function runInit(
     }
   } finally {
     sys.close(stub.sock);
-    await stub.child.status;
+    await stub.exited;
   }
 }
 
@@ -174,11 +172,11 @@ export async function runStubProgram(sys: Sys, ops: Op[], cwd: string): Promise<
       if (!rec) break;
       if (rec.tag === Tag.ERROR) throw new Error(describeFailure(ops, rec));
     }
-    const status = await stub.child.status;
-    if (!status.success) throw new Error(`runc-init exited with ${status.code}`);
+    const code = await stub.exited;
+    if (code !== 0) throw new Error(`runc-init exited with ${code}`);
   } finally {
     sys.close(stub.sock);
-    await stub.child.status;
+    await stub.exited;
   }
 }
 

@@ -9,6 +9,7 @@ import { deleteContainer, startContainer } from "./lifecycle.ts";
 import type { Sys } from "./sys.ts";
 import { findHostConsole, type HostConsole } from "./tty.ts";
 import { waitForeground } from "./foreground.ts";
+import { exitCodeOf } from "./signals.ts";
 
 /** Options of `runc run` beyond those of create. */
 export interface RunOptions extends CreateOptions {
@@ -17,14 +18,7 @@ export interface RunOptions extends CreateOptions {
   noSubreaper: boolean;
 }
 
-/**
- * The exit code a shell would show for a raw wait status: the exit code, or
- * 128 + N when killed by signal N.
- */
-export function exitCodeOf(status: number): number {
-  const sig = status & 0x7f;
-  return sig === 0 ? (status >> 8) & 0xff : 128 + sig;
-}
+export { exitCodeOf };
 
 /**
  * Runs a container.

@@ -58,3 +58,12 @@ export function parseSignal(s: string): Deno.Signal {
   if (!(name in SIGNALS)) throw new StateError(`unknown signal "${s}"`);
   return name as Deno.Signal;
 }
+
+/**
+ * The exit code a shell would show for a raw wait status: the exit code, or
+ * 128 + N when killed by signal N.
+ */
+export function exitCodeOf(status: number): number {
+  const sig = status & 0x7f;
+  return sig === 0 ? (status >> 8) & 0xff : 128 + sig;
+}

@@ -8,8 +8,12 @@ import type { CgroupSys } from "../cgroups/cgroups.ts";
 
 /** The syscall surface of the lifecycle code. */
 export interface Sys extends CgroupSys {
-  /** A path that executes the init stub (a sealed memfd). */
-  initStubPath(): string;
+  /**
+   * Starts the init stub (from a sealed memfd) with the fd of its end of the
+   * sync socket as its argument, in cwd, with an empty environment and the
+   * CLI's stdio; returns its pid (a child to waitpid).
+   */
+  spawnInitStub(syncFd: number, cwd: string): number;
   /** A SOCK_SEQPACKET pair: [ours (close-on-exec), the child's (inheritable)]. */
   socketpair(): [number, number];
   /** Sends one message. */
