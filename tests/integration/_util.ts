@@ -23,9 +23,14 @@ export const hasReference = (() => {
 /** Debian's busybox-static. */
 export const BUSYBOX = "/bin/busybox";
 
-/** Why a root-only test cannot run here, or undefined when it can. */
-export function needsRoot(): string | undefined {
-  if (Deno.uid() !== 0) return "needs root (namespaces, mounts)";
+/** Whether the tests run as root; otherwise they run as an ordinary user, rootless. */
+export const isRoot = Deno.uid() === 0;
+
+/**
+ * Why no container test can run here (busybox or build/runc missing), or
+ * undefined when they can, as root or as an ordinary user.
+ */
+export function needsRunc(): string | undefined {
   try {
     Deno.statSync(BUSYBOX);
   } catch {
@@ -37,6 +42,63 @@ export function needsRoot(): string | undefined {
     return "needs build/runc (make build)";
   }
   return undefined;
+}
+
+/**
+ * Why a test that only root can run cannot run here, or undefined when it can.
+ *
+ * @param why what the test does that needs root, shown in the skip message
+ *   (e.g. "mounts a tmpfs on the host"); the default covers the files that
+ *   predate per-test reasons (cgroups_v2_test.ts, checkpoint_test.ts)
+ */
+export function needsRoot(why = "host cgroups or CRIU"): string | undefined {
+  if (!isRoot) return `needs root: ${why}`;
+  return needsRunc();
+}
+
+/** A test name with the reason it is skipped, if it is. */
+export function skipName(name: string, why: string | undefined): string {
+  return why ? `${name} (skipped: ${why})` : name;
+}
+
+/** The name of the user the tests run as, from /etc/passwd (`#uid` without an entry, as runc). */
+export function userName(): string {
+  const uid = Deno.uid()!;
+  for (const line of Deno.readTextFileSync("/etc/passwd").split("\n")) {
+    const f = line.split(":");
+    if (f.length > 2 && Number(f[2]) === uid) return f[0]!;
+  }
+  return `#${uid}`;
+}
+
+/** The first /etc/subuid or /etc/subgid range of the user the tests run as. */
+function subordinateRange(file: string): { start: number; size: number } {
+  const name = userName();
+  const line = Deno.readTextFileSync(file).split("\n").find((l) => l.startsWith(`${name}:`));
+  if (!line) throw new Error(`${file} has no range for ${name}`);
+  const [, start, size] = line.split(":").map(Number);
+  return { start: start!, size: size! };
+}
+
+/**
+ * Lets a rootless container use more ids than the caller's own: as an ordinary
+ * user, maps container id 0 to the user's uid and gid and ids 1 and up to its
+ * /etc/subuid and /etc/subgid ranges (runc then calls newuidmap and
+ * newgidmap), so the process may run as another uid, with additional gids.
+ * As root, leaves the spec as it is.
+ */
+export function mapSubordinateIds(s: Spec): void {
+  if (isRoot) return;
+  const map = (own: number, file: string) => {
+    const r = subordinateRange(file);
+    return [{ containerID: 0, hostID: own, size: 1 }, {
+      containerID: 1,
+      hostID: r.start,
+      size: Math.min(r.size, 65536),
+    }];
+  };
+  s.linux!.uidMappings = map(Deno.uid()!, "/etc/subuid");
+  s.linux!.gidMappings = map(Deno.gid()!, "/etc/subgid");
 }
 
 /** The output of one runc call. */
@@ -60,14 +122,15 @@ export class Sandbox {
 
   /**
    * Makes a sandbox with a busybox bundle whose config.json comes from
-   * `runc spec` with terminal off, changed by `edit`.
+   * `runc spec` (`runc spec --rootless` when not root) with terminal off,
+   * changed by `edit`.
    */
   static async create(edit: (spec: Spec) => void = () => {}): Promise<Sandbox> {
     const sb = new Sandbox(await Deno.makeTempDir({ prefix: "runc-it-" }));
     // A mapped root in a user namespace must be able to reach the bundle.
     await Deno.chmod(sb.dir, 0o755);
     await makeRootfs(`${sb.bundle}/rootfs`);
-    const spec = await sb.run(["spec", "--bundle", sb.bundle]);
+    const spec = await sb.run(["spec", ...(isRoot ? [] : ["--rootless"]), "--bundle", sb.bundle]);
     if (spec.code !== 0) throw new Error(`runc spec failed: ${spec.stderr}`);
     await sb.editSpec((s) => {
       s.process!.terminal = false;
@@ -96,6 +159,10 @@ export class Sandbox {
   ): Promise<Result> {
     const out = await Deno.makeTempFile({ dir: this.dir, prefix: "out-" });
     const err = await Deno.makeTempFile({ dir: this.dir, prefix: "err-" });
+    // runc hands stdio files to the process's user (fchown); rootless, that
+    // user is a subordinate id, and the caller must still read them.
+    await Deno.chmod(out, 0o644);
+    await Deno.chmod(err, 0o644);
     try {
       const child = new Deno.Command("/bin/sh", {
         args: [

@@ -18,7 +18,9 @@ import {
 } from "./_cgroup_util.ts";
 import type { Spec } from "../../core/spec/types.ts";
 
-const skip = needsRoot() ??
+// Every test makes cgroups (or reads or freezes them) in the host's v1
+// hierarchies, which are root's here: a rootless container gets none.
+const skip = needsRoot("makes cgroups in the host's v1 hierarchies, which only root may write") ??
   (hostMode() === "unified" ? "cgroup v1 or hybrid host (see cgroups_v2_test.ts)" : undefined);
 const name = (n: string) => skip ? `${n} (skipped: ${skip})` : n;
 const sleeper = (s: Spec) => (s.process!.args = ["sleep", "100"]);

@@ -3,10 +3,10 @@
  * stdin, its args and env, and its timeout; failures as runc reports them.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { alive, needsRoot, withSandbox } from "./_util.ts";
+import { alive, needsRunc, withSandbox } from "./_util.ts";
 import type { Hook } from "../../core/spec/types.ts";
 
-const skip = needsRoot();
+const skip = needsRunc();
 const name = (n: string) => skip ? `${n} (skipped: ${skip})` : n;
 
 /**

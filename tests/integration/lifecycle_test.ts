@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { alive, needsRoot, withSandbox } from "./_util.ts";
+import { alive, needsRunc, userName, withSandbox } from "./_util.ts";
 
-const skip = needsRoot();
+const skip = needsRunc();
 const name = (n: string) => skip ? `${n} (skipped: ${skip})` : n;
 
 Deno.test({
@@ -176,7 +176,7 @@ Deno.test({
         "created",
         "owner",
       ]);
-      assertEquals([json[0].id, json[0].status, json[0].owner], ["c1", "stopped", "root"]);
+      assertEquals([json[0].id, json[0].status, json[0].owner], ["c1", "stopped", userName()]);
       const bad = await sb.run(["list", "--format", "yaml"]);
       assertEquals(bad.code, 1);
       assertStringIncludes(bad.stderr, "invalid format option");

@@ -1,9 +1,9 @@
 /** NOTIFY_SOCKET: the container's READY=1 reaches the caller's socket, with MAINPID. */
 import { assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, TESTPROG, withSandbox } from "./_util.ts";
+import { needsRunc, TESTPROG, withSandbox } from "./_util.ts";
 import { ffiSys } from "../../ffi/helper.ts";
 
-const skip = needsRoot();
+const skip = needsRunc();
 
 Deno.test({
   name: "run -d with NOTIFY_SOCKET returns once the container is READY and relays it" +

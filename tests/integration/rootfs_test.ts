@@ -4,11 +4,11 @@
  * inside the container and from the host.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, withSandbox } from "./_util.ts";
+import { needsRoot, needsRunc, withSandbox } from "./_util.ts";
 import type { Spec } from "../../core/spec/types.ts";
 
-const skip = needsRoot();
-const name = (n: string) => skip ? `${n} (skipped: ${skip})` : n;
+const skip = needsRunc();
+const name = (n: string, why = skip) => why ? `${n} (skipped: ${why})` : n;
 const script = (text: string) => (s: Spec) => (s.process!.args = ["sh", "-c", text]);
 
 async function exists(path: string): Promise<boolean> {
@@ -20,9 +20,13 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+const mountsTmpfs = needsRoot("mounts a tmpfs on the host below the bind source");
 Deno.test({
-  name: name("rro makes a bind mount and the mounts below it read-only (mount_setattr)"),
-  ignore: !!skip,
+  name: name(
+    "rro makes a bind mount and the mounts below it read-only (mount_setattr)",
+    mountsTmpfs,
+  ),
+  ignore: !!mountsTmpfs,
   fn: () =>
     withSandbox(async (sb) => {
       const src = `${sb.dir}/src`;
@@ -83,9 +87,12 @@ Deno.test({
     }),
 });
 
+const mknod = needsRoot(
+  "makes device nodes the host lacks; a rootless container can only bind the host's devices",
+);
 Deno.test({
-  name: name("devices from the spec get their type, numbers, mode and owner"),
-  ignore: !!skip,
+  name: name("devices from the spec get their type, numbers, mode and owner", mknod),
+  ignore: !!mknod,
   fn: () =>
     withSandbox(async (sb) => {
       const r = await sb.run(["run", "c1"]);
@@ -144,11 +151,13 @@ Deno.test({
     }),
 });
 
+const ownCgroups = needsRoot("the container's own cgroups are made in the host's v1 hierarchies");
 Deno.test({
   name: name(
     "the cgroup mount shows the container's own cgroups, read-only; with a cgroup namespace as its root",
+    ownCgroups,
   ),
-  ignore: !!skip,
+  ignore: !!ownCgroups,
   fn: () =>
     withSandbox(
       async (sb) => {
@@ -172,9 +181,15 @@ Deno.test({
     ),
 });
 
+const delegation = needsRoot(
+  "maps host ids 100000.. and gives them a cgroup made in the host's cgroup2 hierarchy",
+);
 Deno.test({
-  name: name("cgroup v2 delegation: a container in a user and cgroup namespace owns its v2 cgroup"),
-  ignore: !!skip,
+  name: name(
+    "cgroup v2 delegation: a container in a user and cgroup namespace owns its v2 cgroup",
+    delegation,
+  ),
+  ignore: !!delegation,
   fn: () =>
     withSandbox(async (sb) => {
       const id = `deleg-${crypto.randomUUID().slice(0, 8)}`;
@@ -210,11 +225,13 @@ Deno.test({
     }),
 });
 
+const rootsDir = needsRoot("maps host ids 100000.., and the bind source is root's own");
 Deno.test({
   name: name(
     "a bind source the mapped root cannot reach (a 0700 directory of root's) is mounted by fd",
+    rootsDir,
   ),
-  ignore: !!skip,
+  ignore: !!rootsDir,
   fn: () =>
     withSandbox(async (sb) => {
       // uid 100000 (the container's root) has no search right on private/.

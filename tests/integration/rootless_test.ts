@@ -12,7 +12,7 @@ const USERS = ["runc-it-a", "runc-it-b"];
 const SUB_START = 300000;
 
 function why(): string | undefined {
-  const base = needsRoot();
+  const base = needsRoot("makes users with useradd and writes /etc/subuid and /etc/subgid");
   if (base) return base;
   for (const tool of ["/usr/sbin/useradd", "/usr/sbin/runuser", "/usr/bin/newuidmap"]) {
     try {

@@ -1,8 +1,8 @@
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, RUNC, withSandbox } from "./_util.ts";
+import { needsRunc, RUNC, withSandbox } from "./_util.ts";
 import type { Spec } from "../../core/spec/types.ts";
 
-const skip = needsRoot();
+const skip = needsRunc();
 const name = (n: string) => skip ? `${n} (skipped: ${skip})` : n;
 const sh = (script: string) => (s: Spec) => {
   s.process!.args = ["sh", "-c", script];

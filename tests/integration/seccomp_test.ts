@@ -7,7 +7,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
 import {
   type Listener,
-  needsRoot,
+  needsRunc,
   type Sandbox,
   startListener,
   TESTPROG,
@@ -15,7 +15,7 @@ import {
 } from "./_util.ts";
 import type { LinuxSeccomp, Spec } from "../../core/spec/types.ts";
 
-const why = needsRoot() ??
+const why = needsRunc() ??
   (Deno.build.arch !== "x86_64" ? "the syscall numbers here are x86_64's" : undefined);
 const name = (n: string) => why ? `${n} (skipped: ${why})` : n;
 

@@ -4,10 +4,10 @@
  * afterwards, not only the exit code.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, RUNC, withSandbox } from "./_util.ts";
+import { needsRunc, RUNC, withSandbox } from "./_util.ts";
 import type { Spec } from "../../core/spec/types.ts";
 
-const skip = needsRoot();
+const skip = needsRunc();
 const name = (n: string) => skip ? `${n} (skipped: ${skip})` : n;
 const script = (text: string) => (s: Spec) => (s.process!.args = ["sh", "-c", text]);
 

@@ -6,14 +6,15 @@
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
 import {
   type Listener,
-  needsRoot,
+  mapSubordinateIds,
+  needsRunc,
   RUNC,
   type Sandbox,
   startListener,
   withSandbox,
 } from "./_util.ts";
 
-const skip = needsRoot();
+const skip = needsRunc();
 const name = (n: string) => skip ? `${n} (skipped: ${skip})` : n;
 
 /** Starts a console-socket receiver; resolves once it listens. */
@@ -42,6 +43,7 @@ Deno.test({
       assert(!out.includes("\r\n"), JSON.stringify(out));
     }, (s) => {
       s.process!.terminal = true;
+      mapSubordinateIds(s);
       s.process!.user = { uid: 1000, gid: 1000 };
       s.process!.consoleSize = { height: 24, width: 80 };
       s.process!.args = [
