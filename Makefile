@@ -27,7 +27,7 @@ endif
 
 SOURCES := $(shell find mod.ts cli core ffi -name '*.ts' ! -name '*_test.ts' ! -name '_blobs.gen.ts' 2>/dev/null)
 
-.PHONY: all build tools csrc lint fmt test test-unit test-integration release clean deps demo
+.PHONY: all build tools csrc lint fmt test test-unit test-integration test-rootless release clean deps demo
 
 all: build
 
@@ -131,7 +131,15 @@ test-unit: $(DENO) ffi/_blobs.gen.ts
 test-integration: build
 	$(DENO) test --allow-all --no-lock tests/integration
 
+# The integration suite again as an ordinary user (made once, with /etc/subuid
+# and /etc/subgid ranges), with rootless bundles; the tests that need root say
+# so and are skipped. TESTS and DENO_TEST_FLAGS narrow it.
+test-rootless: build
+	DENO=$(DENO) bash tests/integration/rootless_suite.sh
+
+# The rootless run goes after the root run, never beside it (make -j).
 test: test-unit test-integration
+	$(MAKE) --no-print-directory test-rootless
 
 # --- The VM lane: the test files of VM_TESTS (default tests/vm/smoke_test.ts,
 # tests/integration/cgroups_v2_test.ts and checkpoint_test.ts) run as root inside Debian's 6.1 kernel in

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The integration suite a second time, as an ordinary user: `make test-rootless`.
+#
+# Run as root. Makes the user $RUNC_IT_SUITE_USER (default runc-it-suite) once,
+# with /etc/subuid and /etc/subgid ranges that overlap no other entry (nor the
+# 300000.. ranges rootless_test.ts asks for), then runs `deno test` over
+# tests/integration as that user. Sandbox.create (tests/integration/_util.ts)
+# then makes bundles with `runc spec --rootless`, and the tests that need root
+# say so and are skipped. The user's HOME, DENO_DIR and XDG_RUNTIME_DIR are in
+# build/test-rootless/, which the user owns; nothing outside the work tree is
+# changed but the user and its id ranges.
+#
+# Settings (environment): DENO (the pinned deno, required), RUNC_IT_SUITE_USER,
+# TESTS (default tests/integration), DENO_TEST_FLAGS (extra flags, e.g.
+# "--filter exec").
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+tree=$PWD
+user=${RUNC_IT_SUITE_USER:-runc-it-suite}
+tests=${TESTS:-tests/integration}
+: "${DENO:?set DENO to the pinned deno}"
+
+say() { echo "test-rootless: $*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  # Already an ordinary user: `make test-integration` was the rootless run.
+  say "skipped: needs root to make the test user (the integration run was rootless already)"
+  exit 0
+fi
+for tool in useradd setpriv; do
+  command -v "$tool" >/dev/null || { say "needs $tool (apt-get install passwd util-linux)"; exit 1; }
+done
+
+# --- The user, made once; no home directory (its HOME is in build/).
+if ! id -u "$user" >/dev/null 2>&1; then
+  useradd -M -s /usr/sbin/nologin "$user"
+fi
+uid=$(id -u "$user")
+gid=$(id -g "$user")
+
+# A subordinate range for the user where it has none (useradd usually gives
+# one): 65536 ids after the end of every range already given, and never below
+# 400000, above the ranges rootless_test.ts writes.
+for f in /etc/subuid /etc/subgid; do
+  touch "$f"
+  if ! grep -q "^$user:" "$f"; then
+    start=$(awk -F: 'BEGIN { m = 400000 } NF == 3 && $2 + $3 > m { m = $2 + $3 } END { print m }' \
+      /etc/subuid /etc/subgid)
+    echo "$user:$start:65536" >>"$f"
+  fi
+done
+
+# --- Its places, in build/ and owned by it: HOME, Deno's cache, and
+# XDG_RUNTIME_DIR (0700, as a login gives it).
+state="$tree/build/test-rootless"
+as_user() {
+  setpriv --reuid="$uid" --regid="$gid" --init-groups -- env -i \
+    PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+    HOME="$state/home" \
+    DENO_DIR="$state/deno" \
+    XDG_RUNTIME_DIR="$state/run" \
+    TMPDIR=/tmp \
+    DENO_NO_UPDATE_CHECK=1 \
+    ${NO_COLOR:+NO_COLOR="$NO_COLOR"} \
+    "$@"
+}
+
+# --- The user must reach the tree, build/runc and deno: every directory above
+# them must be searchable by others. Nothing outside the tree is chmod'ed.
+for path in "$tree/deno.json" "$tree/build/runc" "$DENO"; do
+  if ! as_user test -r "$path"; then
+    say "user $user cannot read $path; a directory on its path is closed to others:"
+    namei -m "$path" | sed 's/^/  /'
+    say "put the work tree where every user may reach it (or chmod o+x the closed directory)"
+    exit 1
+  fi
+done
+mkdir -p "$state/home" "$state/deno" "$state/run"
+# Root fills the user's Deno cache (the npm packages the tests import, e.g.
+# protobufjs), through whatever access to the registry root has.
+DENO_DIR="$state/deno" "$DENO" cache --quiet --no-lock $(find "$tests" -name '*_test.ts' | sort)
+chown -R "$uid:$gid" "$state"
+chmod 0700 "$state/run"
+
+say "deno test $tests as $user (uid $uid, gid $gid; subuid $(grep "^$user:" /etc/subuid | cut -d: -f2-))"
+# Types were checked by the root run; --no-check also spares the user tsc's
+# npm type packages.
+# shellcheck disable=SC2086
+as_user "$DENO" test --allow-all --no-lock --no-check ${DENO_TEST_FLAGS:-} "$tests"
