@@ -72,7 +72,7 @@ export function userName(): string {
 }
 
 /** The first /etc/subuid or /etc/subgid range of the user the tests run as. */
-function subordinateRange(file: string): { start: number; size: number } {
+export function subordinateRange(file: string): { start: number; size: number } {
   const name = userName();
   const line = Deno.readTextFileSync(file).split("\n").find((l) => l.startsWith(`${name}:`));
   if (!line) throw new Error(`${file} has no range for ${name}`);
