@@ -8,8 +8,14 @@
 /** The runc release whose command line and behaviour this runtime follows. */
 export const VERSION = "1.1.5";
 
-/** The source commit; `make build` writes the git commit into the bundle here. */
-export const COMMIT: string = "";
+/**
+ * The placeholder `make build` replaces with the git commit in the bundle (a
+ * string literal, which minification keeps as it is).
+ */
+const COMMIT_STAMP: string = "@@RUNC_COMMIT@@";
+
+/** The source commit, or "" where the build stamped none. */
+export const COMMIT: string = COMMIT_STAMP.startsWith("@@") ? "" : COMMIT_STAMP;
 
 /** The OCI runtime-spec version of the generated and accepted configs. */
 export const SPEC_VERSION = "1.0.2-dev";

@@ -54,6 +54,7 @@ const c = lazySymbols(() => "libc.so.6", {
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
+  kill: { parameters: ["i32", "i32"], result: "i32" },
 });
 
 /** The errno of the last failed libc call on this thread. */
@@ -115,4 +116,16 @@ export function anonymousFile(name: string): { fd: number; path: string; close()
   const fd = c.memfd_create(new TextEncoder().encode(`${name}\0`), MFD_CLOEXEC);
   if (fd < 0) throw new SyscallError("memfd_create", errno());
   return { fd, path: `/proc/self/fd/${fd}`, close: () => void c.close(fd) };
+}
+
+/**
+ * kill(2). Not Deno.kill: its first use loads Deno's process module, which
+ * costs a short command like `runc kill` 3 to 5 ms.
+ *
+ * @param pid the process
+ * @param signo the signal number
+ * @throws SyscallError `kill: no such process` and the like
+ */
+export function kill(pid: number, signo: number): void {
+  if (c.kill(pid, signo) < 0) throw new SyscallError("kill", errno());
 }

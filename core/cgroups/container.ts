@@ -11,6 +11,7 @@ import type { CgroupManager, CgroupPaths, CgroupSys } from "./cgroups.ts";
 import { containerRules } from "./devices.ts";
 import { CgroupError, writeFile } from "./file.ts";
 import { fromPaths, newManager } from "./manager.ts";
+import { signalProcess } from "../container/signals.ts";
 
 /** The resources a new container gets: the spec's, with runc's default device rules added. */
 export function containerResources(spec: Spec): LinuxResources {
@@ -106,7 +107,7 @@ export async function signalAll(
   const pids = m.pids();
   for (const pid of pids) {
     try {
-      Deno.kill(pid, sig);
+      signalProcess(pid, sig);
     } catch { /* exited meanwhile */ }
   }
   if (!wasFrozen || sig === "SIGKILL") await m.thaw().catch((e) => warn((e as Error).message));

@@ -28,6 +28,7 @@ import { addNotifySocket, hostNotifySocket, notifyDir } from "./notify.ts";
 import { logWarn } from "../log.ts";
 import { hookState } from "../hooks/hooks.ts";
 import { runHooks, runtimeEnv } from "../hooks/run.ts";
+import { signalProcess } from "./signals.ts";
 
 /** What `create` and `run` take from the command line. */
 export interface CreateOptions {
@@ -216,7 +217,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
     if (consoleFd !== undefined) sys.close(consoleFd);
     if (initPid > 0) {
       try {
-        Deno.kill(initPid, "SIGKILL");
+        signalProcess(initPid, "SIGKILL");
         await sys.waitpid(initPid);
       } catch { /* already gone */ }
     }

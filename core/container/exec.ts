@@ -24,6 +24,7 @@ import { waitForeground } from "./foreground.ts";
 import { exitCodeOf } from "./run.ts";
 import { findHostConsole, type HostConsole } from "./tty.ts";
 import type { Sys } from "./sys.ts";
+import { signalProcess } from "./signals.ts";
 
 /** The options of `runc exec`. */
 export interface ExecOptions {
@@ -169,7 +170,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     if (consoleFd !== undefined) sys.close(consoleFd);
     if (pid > 0) {
       try {
-        Deno.kill(pid, "SIGKILL");
+        signalProcess(pid, "SIGKILL");
         await sys.waitpid(pid);
       } catch { /* gone */ }
     }

@@ -7,6 +7,7 @@
  */
 import type { Sys } from "./sys.ts";
 import { type HostConsole, startRelay } from "./tty.ts";
+import { signalProcess } from "./signals.ts";
 
 /** The signals forwarded to the container's process (runc forwards all it can catch). */
 const FORWARDED: Deno.Signal[] = [
@@ -33,7 +34,7 @@ export function forwardSignals(pid: number): () => void {
   for (const sig of FORWARDED) {
     const fn = () => {
       try {
-        Deno.kill(pid, sig);
+        signalProcess(pid, sig);
       } catch { /* it has exited */ }
     };
     try {

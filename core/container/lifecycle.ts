@@ -14,7 +14,7 @@ import {
   StateError,
   withLock,
 } from "../state/state.ts";
-import { parseSignal } from "./signals.ts";
+import { parseSignal, signalProcess } from "./signals.ts";
 import type { Sys } from "./sys.ts";
 import { bindNotifySocket, hostNotifySocket, type NotifyRelay } from "./notify.ts";
 import { hookState } from "../hooks/hooks.ts";
@@ -98,7 +98,7 @@ export async function killContainer(
     throw new StateError("container not running");
   }
   if (!all) {
-    Deno.kill(st.initPid, sig);
+    signalProcess(st.initPid, sig);
     return;
   }
   const { openCgroups, signalAll } = await import("../cgroups/container.ts");
@@ -111,7 +111,7 @@ export async function killContainer(
     for (const pid of await pidsInNamespace(st.initPid).catch(() => [])) {
       if (signalled.includes(pid)) continue;
       try {
-        Deno.kill(pid, sig);
+        signalProcess(pid, sig);
       } catch { /* exited meanwhile */ }
     }
     return;
@@ -123,7 +123,7 @@ export async function killContainer(
   }
   for (const pid of await pidsInNamespace(st.initPid)) {
     try {
-      Deno.kill(pid, sig);
+      signalProcess(pid, sig);
     } catch { /* exited meanwhile */ }
   }
 }
@@ -172,7 +172,7 @@ export async function deleteContainer(
     }
     if (status !== "stopped") {
       try {
-        Deno.kill(st.initPid, "SIGKILL");
+        signalProcess(st.initPid, "SIGKILL");
       } catch { /* gone meanwhile */ }
       // A paused container's processes die only once thawed.
       if (cgroups) await signalAll(cgroups, "SIGKILL", logWarn);

@@ -4,6 +4,7 @@
  * @module
  */
 import { StateError } from "../state/state.ts";
+import { kill } from "../../ffi/libc.ts";
 
 /** Linux signal numbers (x86_64 and aarch64 share them). */
 export const SIGNALS: Record<string, number> = {
@@ -57,6 +58,19 @@ export function parseSignal(s: string): Deno.Signal {
   const name = s.toUpperCase().startsWith("SIG") ? s.toUpperCase() : `SIG${s.toUpperCase()}`;
   if (!(name in SIGNALS)) throw new StateError(`unknown signal "${s}"`);
   return name as Deno.Signal;
+}
+
+/**
+ * Sends a signal (kill(2) through libc; see ffi/libc.ts for why not Deno.kill).
+ *
+ * @param pid the process
+ * @param sig the signal's name
+ * @throws SyscallError when kill fails (the process is gone: ESRCH)
+ */
+export function signalProcess(pid: number, sig: Deno.Signal): void {
+  const n = SIGNALS[sig];
+  if (n === undefined) throw new StateError(`unknown signal "${sig}"`);
+  kill(pid, n);
 }
 
 /**
