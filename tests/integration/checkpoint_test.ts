@@ -5,9 +5,10 @@
  * also checked against a fake `criu swrk` (tests/integration/_fake_criu.ts),
  * which runs on any host.
  *
- * The containers count into /tmp/count of their rootfs, with pipes as their
- * stdio (as an engine gives them), so a restored container must go on
- * counting from where it was.
+ * The containers (in runc spec's namespaces, a network namespace among
+ * them) count into /tmp/count of their rootfs, with pipes as their stdio (as
+ * an engine gives them), so a restored container must go on counting from
+ * where it was.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
 import { alive, needsRoot, RUNC, type Sandbox, withSandbox } from "./_util.ts";
@@ -24,9 +25,13 @@ async function criuProbe(): Promise<string | undefined> {
   if (Deno.env.get("RUNC_VM_STAGE") === "2") {
     // The VM's busybox modprobe does not follow softdeps (libcrc32c needs
     // crc32c first) and nf_tables is not autoloaded there: load what a
-    // Debian host would, for CRIU's network lock.
+    // Debian host would, for CRIU's network lock and for the conntrack
+    // entries it dumps from a container's network namespace.
     await new Deno.Command("sh", {
-      args: ["-c", "for m in crc32c_generic nf_tables nft_compat xt_mark; do modprobe $m; done"],
+      args: [
+        "-c",
+        "for m in crc32c_generic nf_tables nft_compat xt_mark nf_conntrack_netlink; do modprobe $m; done",
+      ],
       stdout: "null",
       stderr: "null",
     }).output().catch(() => {});
@@ -54,12 +59,10 @@ const fake = (n: string) => skipFake ? `${n} (skipped: ${skipFake})` : n;
 
 const COUNTER = "i=0; while :; do i=$((i+1)); echo $i >/tmp/count; sleep 0.2; done";
 
+/** The counter in runc spec's defaults (pid, network, ipc, uts and mount namespaces). */
 function counter(spec: Spec): void {
   spec.process!.args = ["sh", "-c", COUNTER];
   spec.root!.readonly = false;
-  // CRIU 3.17 fails to dump a new network namespace's links in the VM
-  // ("Dumping netns links": netlink EINVAL): the containers share the host's.
-  spec.linux!.namespaces = spec.linux!.namespaces!.filter((n) => n.type !== "network");
 }
 
 /** The counter's last value, or undefined while it is being written. */
@@ -250,6 +253,38 @@ Deno.test({
     }, counter),
 });
 
+/** The inode of a process's network namespace. */
+function netns(pid: number | "self"): number {
+  return Deno.statSync(`/proc/${pid}/ns/net`).ino ?? 0;
+}
+
+Deno.test({
+  name: real("a container with a network namespace of its own (runc spec's default)"),
+  ignore: !!skipReal,
+  ...opts,
+  fn: () =>
+    withSandbox(async (sb) => {
+      // CRIU dumps the namespace's conntrack entries even with --empty-ns
+      // network: that needs nf_conntrack_netlink (netlink EINVAL without it).
+      await startCounter(sb, "cnet");
+      const before = (await state(sb, "cnet")).pid;
+      assert(netns(before) !== netns("self"), "the container shares the host's network namespace");
+      const image = `${sb.dir}/image`;
+      await must(sb, ["checkpoint", "--image-path", image, "cnet"]);
+      const saved = count(sb)!;
+      await must(sb, ["restore", "-d", "--image-path", image, "cnet"], true);
+      await checkRestored(sb, "cnet", saved);
+      const after = (await state(sb, "cnet")).pid;
+      assert(
+        netns(after) !== netns("self"),
+        "the restored container is in the host's network namespace",
+      );
+      // Left empty, as runc leaves it: only a loopback device.
+      const links = await must(sb, ["exec", "cnet", "ls", "/sys/class/net"]);
+      assertEquals(links.trim(), "lo");
+    }, counter),
+});
+
 /** Checkpoints and restores a counting container under a fresh image dir. */
 async function cycle(sb: Sandbox, id: string, between?: () => Promise<void>): Promise<void> {
   await startCounter(sb, id);
@@ -315,12 +350,14 @@ Deno.test({
     withSandbox(async (sb) => {
       await cycle(sb, "c6");
       assertEquals(await must(sb, ["exec", "c6", "cat", "/proc/self/cgroup"]), "0::/\n");
+      // The spec's cgroup mount is a real one in a cgroup namespace: CRIU restores it.
+      assertStringIncludes(
+        await must(sb, ["exec", "c6", "cat", "/proc/self/mountinfo"]),
+        " /sys/fs/cgroup ",
+      );
     }, (s) => {
       counter(s);
       s.linux!.namespaces!.push({ type: "cgroup" });
-      // Without a network namespace /sys is the host's, bound with its
-      // cgroup2 mount: a fresh cgroup2 mount over it fails (EBUSY) at create.
-      s.mounts = s.mounts!.filter((m) => m.type !== "cgroup");
     }),
 });
 

@@ -20,8 +20,8 @@
 #   VM_KERNEL    kernel image (default the newest /boot/vmlinuz-6.1*-amd64)
 #   VM_MODULES   kernel modules the VM may load (default fuse overlay veth tun
 #                bridge, and for CRIU the socket diag modules, nf_tables,
-#                nft_compat and xt_mark); /dev gets the static nodes of
-#                modules.devname
+#                nft_compat, xt_mark and nf_conntrack_netlink); /dev gets the
+#                static nodes of modules.devname
 #   VM_BINS      host programs to put in the VM with their libraries, ahead
 #                of busybox on PATH (default: env (build/runc needs env -S),
 #                criu, runc, ps and CRIU's
@@ -163,9 +163,12 @@ dlopen_libs=(libseccomp.so.2)
 # demand through /sbin/modprobe, as on a Debian host: the rest of the VM's
 # kernel features are built in (cgroup2, namespaces, seccomp, bpf, tmpfs).
 moddir=/lib/modules/${kernel##*/vmlinuz-}
-# CRIU needs the socket diag modules to dump sockets and nf_tables (with
-# xt_mark through nft_compat) to lock a container's network.
-read -r -a modules <<<"${VM_MODULES-fuse overlay veth tun bridge unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag crc32c_generic nf_tables nft_compat xt_mark}"
+# CRIU needs the socket diag modules to dump sockets, nf_tables (with
+# xt_mark through nft_compat) to lock a container's network, and
+# nf_conntrack_netlink to dump the conntrack entries of a network namespace
+# of its own, which it does even when told to leave the namespace empty
+# (without the module, nfnetlink answers EINVAL after "Dumping netns links").
+read -r -a modules <<<"${VM_MODULES-fuse overlay veth tun bridge unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag crc32c_generic nf_tables nft_compat xt_mark nf_conntrack_netlink}"
 
 libs_of() { { ldd "$1" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^\t\// { print $1 }'; }
 lib_path() { ldconfig -p 2>/dev/null | awk -v n="$1" '$1 == n && /x86-64/ { print $NF; exit }'; }
