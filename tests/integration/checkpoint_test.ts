@@ -431,6 +431,114 @@ Deno.test({
     }, counter),
 });
 
+const STOPPABLE =
+  "i=0; while [ ! -e /tmp/stop ]; do i=$((i+1)); echo $i >/tmp/count; sleep 0.2; done; echo stopped at $i; exit 7";
+
+Deno.test({
+  name: real("restore without --detach waits for the container and exits with its exit code"),
+  ignore: !!skipReal,
+  ...opts,
+  fn: () =>
+    withSandbox(async (sb) => {
+      await startCounter(sb, "cfg");
+      const image = `${sb.dir}/image`;
+      await must(sb, ["checkpoint", "--image-path", image, "cfg"]);
+      const saved = count(sb)!;
+      const child = new Deno.Command(RUNC, {
+        args: ["--root", sb.root, "restore", "--image-path", image, "cfg"],
+        cwd: sb.bundle,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 120000);
+      try {
+        const output = Promise.all([
+          new Response(child.stdout).text(),
+          new Response(child.stderr).text(),
+        ]);
+        await waitFor("the restored counter", () => (count(sb) ?? 0) > saved + 2);
+        assertEquals((await state(sb, "cfg")).status, "running");
+        await Deno.writeTextFile(`${sb.bundle}/rootfs/tmp/stop`, "");
+        const [{ code }, [out, err]] = await Promise.all([child.status, output]);
+        assertEquals(code, 7, `${err}${await criuLogs(sb)}`);
+        // The restored init writes to the pipes of the runc that restored it.
+        assertStringIncludes(out, "stopped at ");
+        assert(Number(out.trim().split(" ").pop()) > saved, out);
+        assertEquals(await sb.ids(), [], "the container was not deleted after it exited");
+      } finally {
+        clearTimeout(timer);
+        await child.stdin.close().catch(() => {});
+      }
+    }, (s) => {
+      counter(s);
+      s.process!.args = ["sh", "-c", STOPPABLE];
+    }),
+});
+
+/** Starts a container that holds a network namespace; returns its path. */
+async function netnsHolder(sb: Sandbox): Promise<{ path: string; pid: number }> {
+  const holder = `${sb.dir}/holder`;
+  await Deno.mkdir(holder);
+  const spec: Spec = JSON.parse(await Deno.readTextFile(`${sb.bundle}/config.json`));
+  spec.process!.args = ["sleep", "1000"];
+  spec.root!.path = `${sb.bundle}/rootfs`;
+  await Deno.writeTextFile(`${holder}/config.json`, JSON.stringify(spec));
+  await must(sb, ["run", "-d", "-b", holder, "holder"]);
+  const pid = (await state(sb, "holder")).pid;
+  return { path: `/proc/${pid}/ns/net`, pid };
+}
+
+Deno.test({
+  name: real("a network namespace joined by path: external to CRIU, the same one after restore"),
+  ignore: !!skipReal,
+  ...opts,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const holder = await netnsHolder(sb);
+      await sb.editSpec((s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.map((n) =>
+          n.type === "network" ? { type: "network", path: holder.path } : n
+        );
+      });
+      await startCounter(sb, "cpath");
+      assertEquals(netns((await state(sb, "cpath")).pid), netns(holder.pid));
+      const image = `${sb.dir}/image`;
+      await must(sb, ["checkpoint", "--image-path", image, "cpath"]);
+      const saved = count(sb)!;
+      await must(sb, ["restore", "-d", "--image-path", image, "cpath"], true);
+      await checkRestored(sb, "cpath", saved);
+      assertEquals(netns((await state(sb, "cpath")).pid), netns(holder.pid));
+      // Without the namespace, restore says so before CRIU runs.
+      await must(sb, ["checkpoint", "--image-path", `${sb.dir}/image2`, "cpath"]);
+      await must(sb, ["delete", "--force", "holder"]);
+      const r = await runPiped(sb, ["restore", "-d", "--image-path", `${sb.dir}/image2`, "cpath"]);
+      assertEquals(r.code, 1);
+      assertStringIncludes(r.output, `Requested network namespace ${holder.path} does not exist`);
+      assertEquals(await sb.ids(), []);
+    }, counter),
+});
+
+Deno.test({
+  name: real("checkpoint and restore --empty-ns network"),
+  ignore: !!skipReal,
+  ...opts,
+  fn: () =>
+    withSandbox(async (sb) => {
+      await startCounter(sb, "cempty");
+      const image = `${sb.dir}/image`;
+      await must(sb, ["checkpoint", "--empty-ns", "network", "--image-path", image, "cempty"]);
+      const saved = count(sb)!;
+      await must(
+        sb,
+        ["restore", "-d", "--empty-ns", "network", "--image-path", image, "cempty"],
+        true,
+      );
+      await checkRestored(sb, "cempty", saved);
+      assert(netns((await state(sb, "cempty")).pid) !== netns("self"));
+    }, counter),
+});
+
 /** A --criu wrapper running the fake CRIU; its requests land in DIR. */
 async function fakeCriu(
   sb: Sandbox,
