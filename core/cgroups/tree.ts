@@ -65,18 +65,24 @@ export async function removeTree(dir: string): Promise<void> {
  * @returns the directories created, outermost first
  */
 export function mkdirAll(dir: string): string[] {
-  const made: string[] = [];
-  const parts = dir.split("/").filter((p) => p !== "");
-  let cur = "";
-  for (const p of parts) {
-    cur += `/${p}`;
-    try {
-      Deno.mkdirSync(cur);
-      made.push(cur);
-    } catch (e) {
-      if (e instanceof Deno.errors.AlreadyExists) continue;
-      throw new CgroupError(`mkdir ${cur}: ${osErrorText(e)}`, { cause: e });
+  // The deepest directory first: a container's cgroup usually has its parent
+  // already, so this is one mkdir(2) and no exception in the common case.
+  try {
+    Deno.mkdirSync(dir);
+    return [dir];
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return [];
+    const parent = dir.slice(0, dir.lastIndexOf("/"));
+    if (!(e instanceof Deno.errors.NotFound) || parent === "") {
+      throw new CgroupError(`mkdir ${dir}: ${osErrorText(e)}`, { cause: e });
     }
+    const made = mkdirAll(parent);
+    try {
+      Deno.mkdirSync(dir);
+    } catch (e2) {
+      if (e2 instanceof Deno.errors.AlreadyExists) return made;
+      throw new CgroupError(`mkdir ${dir}: ${osErrorText(e2)}`, { cause: e2 });
+    }
+    return [...made, dir];
   }
-  return made;
 }

@@ -29,6 +29,7 @@ import { logWarn } from "../log.ts";
 import { hookState } from "../hooks/hooks.ts";
 import { runHooks, runtimeEnv } from "../hooks/run.ts";
 import { signalProcess } from "./signals.ts";
+import { settled } from "../sync.ts";
 
 /** What `create` and `run` take from the command line. */
 export interface CreateOptions {
@@ -117,9 +118,9 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   const rootfs = absoluteFrom(bundle, spec.root?.path ?? "rootfs");
 
   // The root is private to its user, as runc makes it.
-  await Deno.mkdir(opts.root, { recursive: true, mode: 0o700 });
+  Deno.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
   try {
-    await Deno.mkdir(dir, { mode: 0o711 });
+    Deno.mkdirSync(dir, { mode: 0o711 });
   } catch (e) {
     if (e instanceof Deno.errors.AlreadyExists) {
       throw new StateError(`container with id exists: ${opts.id}`);
@@ -233,11 +234,13 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
  * @param path the file, relative to the cwd or absolute
  * @param pid the pid
  */
-export async function writePidFile(path: string, pid: number): Promise<void> {
-  const abs = absolute(path);
-  const tmp = `${abs.slice(0, abs.lastIndexOf("/") + 1)}.${abs.slice(abs.lastIndexOf("/") + 1)}`;
-  await Deno.writeTextFile(tmp, String(pid), { mode: 0o644 });
-  await Deno.rename(tmp, abs);
+export function writePidFile(path: string, pid: number): Promise<void> {
+  return settled(() => {
+    const abs = absolute(path);
+    const tmp = `${abs.slice(0, abs.lastIndexOf("/") + 1)}.${abs.slice(abs.lastIndexOf("/") + 1)}`;
+    Deno.writeTextFileSync(tmp, String(pid), { mode: 0o644 });
+    Deno.renameSync(tmp, abs);
+  });
 }
 
 /**

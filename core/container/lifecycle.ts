@@ -71,7 +71,7 @@ async function releaseFifo(path: string, st: ContainerState): Promise<void> {
   } finally {
     f.close();
   }
-  await Deno.remove(path);
+  Deno.removeSync(path);
 }
 
 /**
@@ -184,7 +184,7 @@ export async function deleteContainer(
     if (cgroups.exists() && cgroups.pids().length > 0) await signalAll(cgroups, "SIGKILL", logWarn);
     await cgroups.destroy().catch((e) => logError((e as Error).message));
   }
-  await Deno.remove(dir, { recursive: true });
+  Deno.removeSync(dir, { recursive: true });
   // As runc: poststop hooks run once the container is gone, and a failure is
   // logged without failing the delete.
   const state = hookState(st.config, id, st.bundle, "stopped", 0);

@@ -13,6 +13,7 @@
  */
 
 import { pathError } from "./_go.ts";
+import { settled } from "../sync.ts";
 import { decodeSpec } from "./decode.ts";
 import { SpecError } from "./errors.ts";
 import type { Spec } from "./types.ts";
@@ -59,14 +60,18 @@ export interface LoadedSpec {
  * @returns The text.
  * @throws {SpecError} When the file is missing, unreadable or too large.
  */
-export async function readBoundedText(
+export function readBoundedText(
   path: string,
   name: string,
   maxSize: number = MAX_SPEC_SIZE,
 ): Promise<string> {
+  return settled(() => readBoundedTextSync(path, name, maxSize));
+}
+
+function readBoundedTextSync(path: string, name: string, maxSize: number): string {
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true });
+    file = Deno.openSync(path, { read: true });
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
       throw new SpecError(`JSON specification file ${name} not found`, { cause: err });
@@ -80,7 +85,7 @@ export async function readBoundedText(
     for (;;) {
       let n: number | null;
       try {
-        n = await file.read(buf);
+        n = file.readSync(buf);
       } catch (err) {
         throw new SpecError(pathError("read", name, err), { cause: err });
       }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Spec } from "../spec/types.ts";
+import { settled } from "../sync.ts";
 import type { CgroupPaths } from "../cgroups/cgroups.ts";
 import { cgroupFrozen } from "../cgroups/frozen.ts";
 
@@ -73,10 +74,12 @@ export function fifoPath(dir: string): string {
  * @param dir the state directory
  * @param state the state
  */
-export async function writeState(dir: string, state: ContainerState): Promise<void> {
-  const tmp = `${dir}/.state.json.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(state), { mode: 0o600 });
-  await Deno.rename(tmp, `${dir}/state.json`);
+export function writeState(dir: string, state: ContainerState): Promise<void> {
+  return settled(() => {
+    const tmp = `${dir}/.state.json.tmp`;
+    Deno.writeTextFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
+    Deno.renameSync(tmp, `${dir}/state.json`);
+  });
 }
 
 /**
@@ -87,11 +90,16 @@ export async function writeState(dir: string, state: ContainerState): Promise<vo
  * @returns the state
  * @throws StateError `container does not exist` when there is no such container
  */
-export async function readState(root: string, id: string): Promise<ContainerState> {
+export function readState(root: string, id: string): Promise<ContainerState> {
+  return settled(() => readStateSync(root, id));
+}
+
+/** {@linkcode readState}, synchronously (see core/sync.ts on why). */
+export function readStateSync(root: string, id: string): ContainerState {
   const dir = stateDir(root, id);
   let text: string;
   try {
-    text = await Deno.readTextFile(`${dir}/state.json`);
+    text = Deno.readTextFileSync(`${dir}/state.json`);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new StateError("container does not exist");
     throw new StateError(`read state of container ${id}`, { cause: e });
@@ -156,10 +164,15 @@ export function containerStatus(root: string, state: ContainerState): Status {
  *
  * @param root the runc root
  */
-export async function listIds(root: string): Promise<string[]> {
+export function listIds(root: string): Promise<string[]> {
+  return settled(() => listIdsSync(root));
+}
+
+/** {@linkcode listIds}, synchronously (see core/sync.ts on why). */
+export function listIdsSync(root: string): string[] {
   const ids: string[] = [];
   try {
-    for await (const e of Deno.readDir(root)) if (e.isDirectory) ids.push(e.name);
+    for (const e of Deno.readDirSync(root)) if (e.isDirectory) ids.push(e.name);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return [];
     if (e instanceof Deno.errors.PermissionDenied) {
@@ -175,9 +188,10 @@ export async function listIds(root: string): Promise<string[]> {
  * commands on one container do not interleave.
  */
 export async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const f = await Deno.open(dir, { read: true });
+  const f = Deno.openSync(dir, { read: true });
   try {
-    await f.lock(true);
+    // Blocking: the other command holding it is what we wait for anyway.
+    f.lockSync(true);
     return await fn();
   } finally {
     f.close();

@@ -60,6 +60,7 @@ export interface V1Options {
 export class V1Manager implements CgroupManager {
   private readonly dirs: CgroupPaths;
   private made: string[] = [];
+  private created = false;
 
   /**
    * @param dirs the directory of each controller (`""`: unified, hybrid mode)
@@ -70,6 +71,7 @@ export class V1Manager implements CgroupManager {
   }
 
   create(): void {
+    this.created = true;
     for (const [name, dir] of Object.entries(this.dirs)) {
       try {
         this.made.push(...mkdirAll(dir));
@@ -87,7 +89,7 @@ export class V1Manager implements CgroupManager {
   }
 
   apply(pid: number): void {
-    this.create();
+    if (!this.created) this.create();
     for (const [name, dir] of Object.entries(this.dirs)) {
       try {
         writeFile(dir, "cgroup.procs", String(pid));

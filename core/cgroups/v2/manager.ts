@@ -41,6 +41,7 @@ export interface V2Options {
 export class V2Manager implements CgroupManager {
   private dir: string | undefined;
   private made: string[] = [];
+  private created = false;
 
   /**
    * @param root the cgroup2 mount
@@ -52,6 +53,7 @@ export class V2Manager implements CgroupManager {
   }
 
   create(): void {
+    this.created = true;
     const dir = this.dir;
     if (dir === undefined) return;
     try {
@@ -63,7 +65,7 @@ export class V2Manager implements CgroupManager {
   }
 
   apply(pid: number): void {
-    this.create();
+    if (!this.created) this.create();
     if (this.dir === undefined) return;
     try {
       writeFile(this.dir, "cgroup.procs", String(pid));
