@@ -690,6 +690,46 @@ Deno.test({
 });
 
 Deno.test({
+  name: fake(
+    "a network namespace joined by path: CRIU's external extRootNetNS on dump, an inherited fd on restore",
+  ),
+  ignore: !!skipFake,
+  ...opts,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const criu = await fakeCriu(sb);
+      const holder = await netnsHolder(sb);
+      await sb.editSpec((s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.map((n) =>
+          n.type === "network" ? { type: "network", path: holder.path } : n
+        );
+      });
+      await must(sb, ["run", "-d", "c12"], true);
+      const image = `${sb.dir}/image`;
+      const cp = await sb.run(["--criu", criu.path, "checkpoint", "--image-path", image, "c12"], {
+        env: criu.env,
+      });
+      assertStringIncludes(cp.stderr, "criu failed: type DUMP errno 95");
+      const dump = criu.reqs()[0]!.opts!;
+      assertEquals(dump.external, [`net[${netns(holder.pid)}]:extRootNetNS`]);
+      // runc leaves the network namespace empty either way.
+      assertEquals(dump.empty_ns, 0x40000000);
+      const rs = await sb.run(
+        ["--criu", criu.path, "restore", "-d", "--image-path", image, "c13"],
+        {
+          env: criu.env,
+        },
+      );
+      assertStringIncludes(rs.stderr, "criu failed: type RESTORE errno 95");
+      const restore = criu.reqs()[1]!.opts!;
+      const inherited = restore.inherit_fd!.filter((f) => f.key === "extRootNetNS");
+      assertEquals(inherited.length, 1, JSON.stringify(restore.inherit_fd));
+      assert(inherited[0]!.fd > 2, `fd ${inherited[0]!.fd}`);
+      assertEquals(restore.join_ns ?? [], []);
+    }, counter),
+});
+
+Deno.test({
   name: fake("only checkpoint and restore load protobufjs"),
   ignore: !!skipFake,
   fn: async () => {
