@@ -102,6 +102,15 @@ Deno.test({
         assertEquals(r.code, 1, cmd);
         assertStringIncludes(r.stderr, "container does not exist", cmd);
       }
+      // As runc 1.1: --force makes a missing container no error, and the
+      // directory of an aborted create (no state.json) is removed.
+      const forced = await sb.run(["delete", "--force", "nope"]);
+      assertEquals([forced.code, forced.stderr], [0, ""]);
+      await Deno.mkdir(`${sb.root}/aborted`, { recursive: true });
+      const aborted = await sb.run(["delete", "aborted"]);
+      assertEquals(aborted.code, 1);
+      assertStringIncludes(aborted.stderr, "container does not exist");
+      assertEquals(await sb.ids(), []);
       const bad = await sb.run(["create", "../x"]);
       assertEquals(bad.code, 1);
       assertStringIncludes(bad.stderr, "invalid id format: ../x");
