@@ -191,7 +191,14 @@ const SHORT_ESC: Record<string, string> = {
   '"': '\\"',
   "\\": "\\\\",
 };
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+// Made on first use beyond ASCII: a Unicode property class costs about 1 ms to
+// create and as much to compile, which every command would pay at start-up.
+let printable: RegExp | undefined;
+function isPrintable(ch: string, cp: number): boolean {
+  if (cp < 0x80) return cp >= 0x20 && cp < 0x7f;
+  printable ??= /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+  return printable.test(ch);
+}
 
 /**
  * Go's `strconv.Quote` (`%q`): printable runes stay, others become `\n`,
@@ -210,7 +217,7 @@ export function goQuote(s: string): string {
     }
     const cp = ch.codePointAt(0)!;
     if (cp >= 0xd800 && cp <= 0xdfff) out += "\\ufffd";
-    else if (PRINTABLE.test(ch)) out += ch;
+    else if (isPrintable(ch, cp)) out += ch;
     else if (cp < 0x80) out += "\\x" + cp.toString(16).padStart(2, "0");
     else if (cp < 0x10000) out += "\\u" + cp.toString(16).padStart(4, "0");
     else out += "\\U" + cp.toString(16).padStart(8, "0");
