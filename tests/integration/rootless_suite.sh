@@ -52,7 +52,8 @@ done
 
 # --- Its places, in build/ and owned by it: HOME, Deno's cache, and
 # XDG_RUNTIME_DIR (0700, as a login gives it).
-state="$tree/build/test-rootless"
+state_of() { echo "$tree/build/test-rootless"; }
+state=$(state_of)
 as_user() {
   setpriv --reuid="$uid" --regid="$gid" --init-groups -- env -i \
     PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
@@ -66,15 +67,35 @@ as_user() {
 }
 
 # --- The user must reach the tree, build/runc and deno: every directory above
-# them must be searchable by others. Nothing outside the tree is chmod'ed.
-for path in "$tree/deno.json" "$tree/build/runc" "$DENO"; do
-  if ! as_user test -r "$path"; then
-    say "user $user cannot read $path; a directory on its path is closed to others:"
-    namei -m "$path" | sed 's/^/  /'
-    say "put the work tree where every user may reach it (or chmod o+x the closed directory)"
+# them must be searchable by others. Where one is closed (a clone made in a
+# `mktemp -d` directory, 0700), the run goes on in a copy of the tree under
+# /tmp that the user can reach, removed at the end. Nothing outside is chmod'ed.
+reachable() {
+  local path
+  for path in "$tree/deno.json" "$tree/build/runc" "$DENO"; do
+    as_user test -r "$path" || return 1
+  done
+}
+if ! reachable; then
+  copy=$(mktemp -d /tmp/runc-test-rootless.XXXXXX)
+  trap 'rm -rf "$copy"' EXIT
+  chmod 0755 "$copy"
+  say "the work tree is closed to $user (a directory on its path); running from a copy in $copy"
+  tar -C "$tree" --exclude=./.git --exclude=./.tools --exclude=./build/vm \
+    --exclude=./build/test-rootless -cf - . | tar -C "$copy" -xf -
+  install -D -m 0755 "$DENO" "$copy/.tools/deno"
+  # build/runc's #! line names the deno it was built with.
+  sed -i "1s|$DENO|$copy/.tools/deno|" "$copy/build/runc"
+  DENO="$copy/.tools/deno"
+  tree=$copy
+  cd "$tree"
+  if ! reachable; then
+    say "user $user cannot reach the copy in $copy either:"
+    namei -m "$tree/deno.json" | sed 's/^/  /'
     exit 1
   fi
-done
+fi
+state=$(state_of)
 mkdir -p "$state/home" "$state/deno" "$state/run"
 # Root fills the user's Deno cache (the npm packages the tests import, e.g.
 # protobufjs), through whatever access to the registry root has.
