@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { FFI_HELPER, INIT_STUB } from "./_blobs.gen.ts";
+import { ffiHelper, initStub } from "./_blobs.gen.ts";
 import { lazySymbols, sealedMemfd, SyscallError } from "./libc.ts";
 import type { Sys } from "../core/container/sys.ts";
 
@@ -50,7 +50,7 @@ let stubFd: number | undefined;
 
 // The helper is written to its memfd when the first symbol is used.
 const symbols = lazySymbols(
-  () => `/proc/self/fd/${sealedMemfd("runc-ffi", Uint8Array.fromBase64(FFI_HELPER))}`,
+  () => `/proc/self/fd/${sealedMemfd("runc-ffi", Uint8Array.fromBase64(ffiHelper()))}`,
   SYMBOLS,
 );
 
@@ -71,7 +71,7 @@ function check(call: string, r: number | bigint): number {
 /** The syscall surface core/ uses, backed by libruncffi. */
 export const ffiSys: Sys = {
   spawnInitStub(syncFd: number, cwd: string): number {
-    stubFd ??= sealedMemfd("runc-init", Uint8Array.fromBase64(INIT_STUB));
+    stubFd ??= sealedMemfd("runc-init", Uint8Array.fromBase64(initStub()));
     const path = `/proc/self/fd/${stubFd}`;
     return check(
       `spawn runc-init in ${cwd}`,
