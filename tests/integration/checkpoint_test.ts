@@ -735,6 +735,66 @@ Deno.test({
 });
 
 Deno.test({
+  name: fake(
+    "checkpoint and restore flags reach CRIU: page server, TCP, unix sockets, shell job, locks, dedup",
+  ),
+  ignore: !!skipFake,
+  ...opts,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const criu = await fakeCriu(sb);
+      await must(sb, ["run", "-d", "c14"], true);
+      const image = `${sb.dir}/image`;
+      const bad = await sb.run(["checkpoint", "--page-server", "nohost", "c14"]);
+      assertEquals(bad.code, 1);
+      assertStringIncludes(bad.stderr, "Use --page-server ADDRESS:PORT");
+      const cp = await sb.run([
+        "--criu",
+        criu.path,
+        "checkpoint",
+        "--image-path",
+        image,
+        "--page-server",
+        "192.0.2.7:2701",
+        "--tcp-established",
+        "--ext-unix-sk",
+        "--shell-job",
+        "--file-locks",
+        "--auto-dedup",
+        "--leave-running",
+        "c14",
+      ], { env: criu.env });
+      assertStringIncludes(cp.stderr, "criu failed: type DUMP errno 95");
+      const d = criu.reqs()[0]!.opts!;
+      assertEquals(d.ps, { address: "192.0.2.7", port: 2701 });
+      assert(d.tcp_established && d.ext_unix_sk && d.shell_job && d.file_locks, JSON.stringify(d));
+      assert(d.auto_dedup && d.leave_running, JSON.stringify(d));
+      assertEquals((await state(sb, "c14")).status, "running");
+      await must(sb, ["delete", "--force", "c14"]);
+
+      const rs = await sb.run([
+        "--criu",
+        criu.path,
+        "restore",
+        "-d",
+        "--image-path",
+        image,
+        "--tcp-established",
+        "--ext-unix-sk",
+        "--shell-job",
+        "--file-locks",
+        "--auto-dedup",
+        "c14",
+      ], { env: criu.env });
+      assertStringIncludes(rs.stderr, "criu failed: type RESTORE errno 95");
+      const r = criu.reqs()[1]!.opts!;
+      assert(r.tcp_established && r.ext_unix_sk && r.shell_job && r.file_locks, JSON.stringify(r));
+      assert(r.auto_dedup, JSON.stringify(r));
+      assertEquals(await sb.ids(), []);
+    }, counter),
+});
+
+Deno.test({
   name: fake("only checkpoint and restore load protobufjs"),
   ignore: !!skipFake,
   fn: async () => {
