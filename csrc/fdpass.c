@@ -31,8 +31,9 @@ int send_with_fd(int sock, const void *buf, size_t len, int fd)
 	return n < 0 ? -errno : 0;
 }
 
-int recv_with_fd(int sock, void *buf, size_t len)
+long recv_msg_fd(int sock, void *buf, size_t len, int *fd_out)
 {
+	*fd_out = -1;
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -51,11 +52,21 @@ int recv_with_fd(int sock, void *buf, size_t len)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	if (n == 0 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EPROTO;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd_out, CMSG_DATA(c), sizeof(int));
+	}
+	return n;
+}
+
+int recv_with_fd(int sock, void *buf, size_t len)
+{
 	int fd;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	long n = recv_msg_fd(sock, buf, len, &fd);
+	if (n < 0)
+		return (int)n;
+	if (n == 0 || fd < 0)
+		return -EPROTO;
 	return fd;
 }

@@ -59,30 +59,9 @@ int64_t rh_recv(int fd, void *buf, size_t len, int timeout_ms, int32_t *fd_out)
 		return -errno;
 	if (r == 0)
 		return -ETIMEDOUT;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = u.buf,
-		.msg_controllen = sizeof(u.buf),
-	};
-	ssize_t n;
-	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int got;
-			memcpy(&got, CMSG_DATA(c), sizeof(int));
-			*fd_out = got;
-		}
-	}
+	int got;
+	long n = recv_msg_fd(fd, buf, len, &got);
+	*fd_out = got;
 	return n;
 }
 
