@@ -181,7 +181,8 @@ Deno.test({
         "e2e-task",
         "/bin/sh",
         "-c",
-        "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done",
+        // Written aside and renamed: a reader never sees the file truncated.
+        "i=0; while true; do i=$((i+1)); echo $i > /tmp/c; mv /tmp/c /tmp/count; sleep 0.05; done",
       ]);
       assertEquals(await c.taskStatus("e2e-task"), "RUNNING");
       const exec = await c.ok([

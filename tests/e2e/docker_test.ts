@@ -134,7 +134,8 @@ Deno.test({
         "/bin/sh",
         "-c",
         "trap 'echo got TERM; exit 0' TERM; echo started; " +
-        "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done",
+        // Written aside and renamed: a reader never sees the file truncated.
+        "i=0; while true; do i=$((i+1)); echo $i > /tmp/c; mv /tmp/c /tmp/count; sleep 0.05; done",
       ]);
       assertEquals(
         await d.ok(["exec", "e2e-detached", "/bin/sh", "-c", "echo from exec"]),

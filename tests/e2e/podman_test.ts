@@ -188,7 +188,8 @@ Deno.test({
         IMAGE,
         "sh",
         "-c",
-        "i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done",
+        // Written aside and renamed: a reader never sees the file truncated.
+        "i=0; while true; do i=$((i+1)); echo $i > /tmp/c; mv /tmp/c /tmp/count; sleep 0.05; done",
       ]);
       await p.ok(["pause", "e2e-pause"]);
       assertEquals(
