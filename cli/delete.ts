@@ -30,24 +30,11 @@ status of "ubuntu01" as "stopped" the following will delete resources held for
   ],
   async run(ctx) {
     checkArgs("delete", ctx.args, 1, "exact");
-    const [{ deleteContainer }, { ffiSys }, { StateError, stateDir }] = await Promise.all([
+    const [{ deleteContainer }, { ffiSys }] = await Promise.all([
       import("../core/container/lifecycle.ts"),
       import("../ffi/helper.ts"),
-      import("../core/state/state.ts"),
     ]);
-    const id = ctx.args[0]!;
-    const force = ctx.flags["force"] === true;
-    try {
-      await deleteContainer(ffiSys, ctx.global.root, id, force);
-    } catch (e) {
-      if (!(e instanceof StateError) || e.message !== "container does not exist") throw e;
-      // As runc 1.1: the directory of an aborted create (no state.json) goes,
-      // and --force makes a container that does not exist no error.
-      try {
-        Deno.removeSync(stateDir(ctx.global.root, id), { recursive: true });
-      } catch { /* no directory either */ }
-      if (!force) throw e;
-    }
+    await deleteContainer(ffiSys, ctx.global.root, ctx.args[0]!, ctx.flags["force"] === true);
     return 0;
   },
 };

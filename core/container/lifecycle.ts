@@ -9,6 +9,7 @@ import {
   containerStatus,
   fifoPath,
   initAlive,
+  NotExistError,
   readState,
   stateDir,
   StateError,
@@ -144,7 +145,9 @@ export async function pidsInNamespace(initPid: number): Promise<number[]> {
 
 /**
  * Deletes a container. A created container is killed first; a running or
- * paused one only with force.
+ * paused one only with force. As in runc 1.1, the directory of an aborted
+ * create (no state.json) is removed, and with force a container that does
+ * not exist is no error.
  *
  * @param sys the syscall surface (poststop hooks run through the stub)
  * @param root the runc root
@@ -160,7 +163,17 @@ export async function deleteContainer(
   wait: (pid: number) => Promise<void> = pollGone,
 ): Promise<void> {
   const dir = stateDir(root, id);
-  const st = await readState(root, id);
+  let st: ContainerState;
+  try {
+    st = await readState(root, id);
+  } catch (e) {
+    if (!(e instanceof NotExistError)) throw e;
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* no directory either */ }
+    if (force) return;
+    throw e;
+  }
   const { openCgroups, signalAll } = await import("../cgroups/container.ts");
   const cgroups = openCgroups(sys, st.cgroupPaths);
   await withLock(dir, async () => {

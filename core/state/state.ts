@@ -43,6 +43,14 @@ export class StateError extends Error {
   }
 }
 
+/** No container with that id (no state.json): runc's ErrNotExist. */
+export class NotExistError extends StateError {
+  constructor() {
+    super("container does not exist");
+    this.name = "NotExistError";
+  }
+}
+
 const ID_PATTERN = /^[\w+\-.]+$/;
 
 /**
@@ -88,20 +96,20 @@ export function writeState(dir: string, state: ContainerState): Promise<void> {
  * @param root the runc root
  * @param id the container id
  * @returns the state
- * @throws StateError `container does not exist` when there is no such container
+ * @throws NotExistError `container does not exist` when there is no such container
  */
 export function readState(root: string, id: string): Promise<ContainerState> {
   return settled(() => readStateSync(root, id));
 }
 
 /** {@linkcode readState}, synchronously (see core/sync.ts on why). */
-export function readStateSync(root: string, id: string): ContainerState {
+function readStateSync(root: string, id: string): ContainerState {
   const dir = stateDir(root, id);
   let text: string;
   try {
     text = Deno.readTextFileSync(`${dir}/state.json`);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new StateError("container does not exist");
+    if (e instanceof Deno.errors.NotFound) throw new NotExistError();
     throw new StateError(`read state of container ${id}`, { cause: e });
   }
   try {
@@ -169,7 +177,7 @@ export function listIds(root: string): Promise<string[]> {
 }
 
 /** {@linkcode listIds}, synchronously (see core/sync.ts on why). */
-export function listIdsSync(root: string): string[] {
+function listIdsSync(root: string): string[] {
   const ids: string[] = [];
   try {
     for (const e of Deno.readDirSync(root)) if (e.isDirectory) ids.push(e.name);
