@@ -1,5 +1,6 @@
 /* See fdpass.h. */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -69,4 +70,14 @@ int recv_with_fd(int sock, void *buf, size_t len)
 	if (n == 0 || fd < 0)
 		return -EPROTO;
 	return fd;
+}
+
+int poll_in(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
 }

@@ -1,4 +1,5 @@
-/* Passing fds with SCM_RIGHTS; shared by the init stub and the FFI helper. */
+/* Passing fds with SCM_RIGHTS, and waiting on one; shared by the init stub
+ * and the FFI helper. */
 #ifndef RUNC_FDPASS_H
 #define RUNC_FDPASS_H
 
@@ -14,5 +15,9 @@ long recv_msg_fd(int sock, void *buf, size_t len, int *fd_out);
 /* recvmsg() of one message into buf with one fd attached (made close-on-exec);
  * the fd, or -errno (-EPROTO when the message carries none, or on EOF). */
 int recv_with_fd(int sock, void *buf, size_t len);
+
+/* poll() for input on fd, EINTR retried: 1 when readable, 0 after timeout_ms
+ * (-1: never), or -errno. */
+int poll_in(int fd, int timeout_ms);
 
 #endif

@@ -2,13 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "ffi_cgroup.h"
 
 static int bpf(int cmd, union bpf_attr *attr)
@@ -159,15 +159,9 @@ int rh_oom_eventfd(const char *dir)
 
 int rh_eventfd_wait(int fd, int timeout_ms, uint64_t *value)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int r;
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -errno;
-	if (r == 0)
-		return 0;
+	int r = poll_in(fd, timeout_ms);
+	if (r <= 0)
+		return r;
 	ssize_t n;
 	do
 		n = read(fd, value, sizeof(*value));

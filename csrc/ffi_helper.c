@@ -50,13 +50,9 @@ int64_t rh_send(int fd, const void *buf, size_t len)
 int64_t rh_recv(int fd, void *buf, size_t len, int timeout_ms, int32_t *fd_out)
 {
 	*fd_out = -1;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	int r;
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
+	int r = poll_in(fd, timeout_ms);
 	if (r < 0)
-		return -errno;
+		return r;
 	if (r == 0)
 		return -ETIMEDOUT;
 	int got;

@@ -14,6 +14,7 @@ import {
   writeState,
 } from "../state/state.ts";
 import type { CgroupManager } from "../cgroups/cgroups.ts";
+import { exists } from "../cgroups/file.ts";
 import { openCgroups } from "../cgroups/container.ts";
 import { eventLine, statsJson } from "../cgroups/stats.ts";
 import type { LinuxResources } from "../spec/types.ts";
@@ -214,14 +215,5 @@ function oomKills(dir: string | undefined): number {
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }

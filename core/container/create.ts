@@ -23,6 +23,7 @@ import { InitError, runInit } from "./init_process.ts";
 import { idMapPlan, writeIdMaps } from "./idmap.ts";
 import { containerRoot, delegate, mayManageCgroup } from "../cgroups/delegate.ts";
 import type { CgroupManager } from "../cgroups/cgroups.ts";
+import { exists } from "../cgroups/file.ts";
 import { containerResources, newContainerCgroups } from "../cgroups/container.ts";
 import { addNotifySocket, hostNotifySocket, notifyDir } from "./notify.ts";
 import { logWarn } from "../log.ts";
@@ -324,15 +325,6 @@ function sourceKind(path: string): SourceKind {
     return Deno.statSync(path).isDirectory ? "dir" : "file";
   } catch {
     return "missing";
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

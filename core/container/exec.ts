@@ -21,10 +21,9 @@ import {
   writePidFile,
 } from "./create.ts";
 import { waitForeground } from "./foreground.ts";
-import { exitCodeOf } from "./run.ts";
 import { findHostConsole, type HostConsole } from "./tty.ts";
 import type { Sys } from "./sys.ts";
-import { signalProcess } from "./signals.ts";
+import { exitCodeOf, signalProcess } from "./signals.ts";
 
 /** The options of `runc exec`. */
 export interface ExecOptions {

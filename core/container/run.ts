@@ -18,8 +18,6 @@ export interface RunOptions extends CreateOptions {
   noSubreaper: boolean;
 }
 
-export { exitCodeOf };
-
 /**
  * Runs a container.
  *

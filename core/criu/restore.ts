@@ -21,7 +21,7 @@ import { loadSpec } from "../spec/load.ts";
 import type { Spec } from "../spec/types.ts";
 import { absolute, absoluteFrom, checkTerminal, writePidFile } from "../container/create.ts";
 import { deleteContainer } from "../container/lifecycle.ts";
-import { exitCodeOf } from "../container/run.ts";
+import { exitCodeOf } from "../container/signals.ts";
 import { findHostConsole, type HostConsole } from "../container/tty.ts";
 import { waitForeground } from "../container/foreground.ts";
 import { containerResources, newContainerCgroups } from "../cgroups/container.ts";

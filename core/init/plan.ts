@@ -478,7 +478,7 @@ export function checkSpecialMount(m: Mount, dest: string): void {
  * Mount data with linux.mountLabel as its SELinux context, where SELinux is
  * enabled (runc's label.FormatMountLabel); the data as it is otherwise.
  */
-export function withMountLabel(input: PlanInput, data: string): string {
+function withMountLabel(input: PlanInput, data: string): string {
   const label = input.spec.linux?.mountLabel;
   if (!label || !input.selinuxEnabled) return data;
   const context = `context="${label}"`;

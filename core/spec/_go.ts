@@ -8,31 +8,8 @@
 
 import type { LinuxIDMapping, Mount } from "./types.ts";
 
-const SIMPLE_ESCAPES: Record<string, string> = {
-  "\x07": "\\a",
-  "\b": "\\b",
-  "\f": "\\f",
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-  "\v": "\\v",
-  "\\": "\\\\",
-  '"': '\\"',
-};
-
-/** Go's `%q` of a string (strconv.Quote) for the characters a config holds. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    const simple = SIMPLE_ESCAPES[ch];
-    if (simple !== undefined) out += simple;
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, "0")}`;
-    else if (cp >= 0x80 && cp < 0xa0) out += `\\u${cp.toString(16).padStart(4, "0")}`;
-    else out += ch;
-  }
-  return out + '"';
-}
+/** Go's `%q` of a string (strconv.Quote): the one the log uses. */
+export { goQuote } from "../log.ts";
 
 function goIdMaps(maps: LinuxIDMapping[] | undefined): string {
   return `[${
