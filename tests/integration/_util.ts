@@ -127,16 +127,23 @@ export class Sandbox {
    */
   static async create(edit: (spec: Spec) => void = () => {}): Promise<Sandbox> {
     const sb = new Sandbox(await Deno.makeTempDir({ prefix: "runc-it-" }));
-    // A mapped root in a user namespace must be able to reach the bundle.
-    await Deno.chmod(sb.dir, 0o755);
-    await makeRootfs(`${sb.bundle}/rootfs`);
-    const spec = await sb.run(["spec", ...(isRoot ? [] : ["--rootless"]), "--bundle", sb.bundle]);
-    if (spec.code !== 0) throw new Error(`runc spec failed: ${spec.stderr}`);
-    await sb.editSpec((s) => {
-      s.process!.terminal = false;
-      edit(s);
-    });
-    return sb;
+    try {
+      // A mapped root in a user namespace must be able to reach the bundle.
+      await Deno.chmod(sb.dir, 0o755);
+      await makeRootfs(`${sb.bundle}/rootfs`);
+      const args = ["spec", ...(isRoot ? [] : ["--rootless"]), "--bundle", sb.bundle];
+      const spec = await sb.run(args);
+      if (spec.code !== 0) throw new Error(`runc spec failed: ${spec.stderr}`);
+      await sb.editSpec((s) => {
+        s.process!.terminal = false;
+        edit(s);
+      });
+      return sb;
+    } catch (e) {
+      // No test gets this sandbox to dispose of: its files go here.
+      await Deno.remove(sb.dir, { recursive: true }).catch(() => {});
+      throw e;
+    }
   }
 
   /** Rewrites the bundle's config.json. */
