@@ -23,14 +23,13 @@ import {
 } from "./core/container/create.ts";
 import { ffiSys } from "./ffi/helper.ts";
 
-import { deleteContainer as remove, startContainer as start } from "./core/container/lifecycle.ts";
-
-export {
-  killContainer,
-  listContainers,
-  type StateDocument,
-  stateDocument,
+import {
+  deleteContainer as remove,
+  killContainer as kill,
+  startContainer as start,
 } from "./core/container/lifecycle.ts";
+
+export { listContainers, type StateDocument, stateDocument } from "./core/container/lifecycle.ts";
 export { type ContainerState, readState as loadContainer } from "./core/state/state.ts";
 export { defaultSpec } from "./core/spec/template.ts";
 export type { Spec } from "./core/spec/types.ts";
@@ -75,4 +74,21 @@ export function startContainer(root: string, id: string): Promise<void> {
  */
 export function deleteContainer(root: string, id: string, force = false): Promise<void> {
   return remove(ffiSys, root, id, force);
+}
+
+/**
+ * Sends a signal to a container's init, or with `all` to every process of it.
+ *
+ * @param root the state root
+ * @param id the container id
+ * @param signal a name with or without SIG, or a number (0 checks that it runs)
+ * @param all every process of the container
+ */
+export function killContainer(
+  root: string,
+  id: string,
+  signal = "SIGTERM",
+  all = false,
+): Promise<void> {
+  return kill(ffiSys, root, id, signal, all);
 }

@@ -20,9 +20,19 @@ export const command: Command = {
   flags: [],
   async run(ctx) {
     checkArgs("features", ctx.args, 0, "exact");
-    const { featuresDocument, formatFeatures } = await import("../core/features/features.ts");
-    const { COMMIT, VERSION } = await import("./version.ts");
-    const text = formatFeatures(featuresDocument({ version: VERSION, commit: COMMIT }));
+    const [{ featuresDocument, formatFeatures }, { COMMIT, VERSION }, { libseccompVersion }] =
+      await Promise.all([
+        import("../core/features/features.ts"),
+        import("./version.ts"),
+        import("../ffi/libseccomp.ts"),
+      ]);
+    const text = formatFeatures(
+      featuresDocument({
+        version: VERSION,
+        commit: COMMIT,
+        libseccompVersion: libseccompVersion(),
+      }),
+    );
     const bytes = new TextEncoder().encode(text);
     let off = 0;
     while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));

@@ -31,8 +31,12 @@ signal to the init process of the "ubuntu01" container:
   async run(ctx) {
     checkArgs("kill", ctx.args, 1, "min");
     checkArgs("kill", ctx.args, 2, "max");
-    const { killContainer } = await import("../core/container/lifecycle.ts");
+    const [{ killContainer }, { ffiSys }] = await Promise.all([
+      import("../core/container/lifecycle.ts"),
+      import("../ffi/helper.ts"),
+    ]);
     await killContainer(
+      ffiSys,
       ctx.global.root,
       ctx.args[0]!,
       ctx.args[1] ?? "SIGTERM",

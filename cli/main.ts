@@ -16,7 +16,10 @@ import { COMMANDS, findCommand } from "./commands.ts";
 import { checkForms, parseFlags } from "./flags.ts";
 import { appHelp, commandHelp, helpCommandHelp, subcommandHelp } from "./help.ts";
 import { globalFlags, HELP_COMMAND, HELP_FLAG } from "./app.ts";
-import { configureLog, logError, logToStderr, osErrorText } from "../core/log.ts";
+import { configureLog, logError, logToStderr } from "../core/log.ts";
+import { osErrorText } from "../core/os/errno.ts";
+import { runningInUserNS } from "../core/os/host.ts";
+import { absPath } from "../core/os/path.ts";
 
 const encoder = new TextEncoder();
 
@@ -59,19 +62,6 @@ function honorXDGRuntimeDir(): boolean {
   return user === undefined || user !== "root";
 }
 
-/** libcontainer/userns.RunningInUserNS: the first uid_map line is not `0 0 4294967295`. */
-function runningInUserNS(): boolean {
-  let map: string;
-  try {
-    map = Deno.readTextFileSync("/proc/self/uid_map");
-  } catch {
-    return false;
-  }
-  if (map === "") return true;
-  const f = map.trim().split(/\s+/);
-  return !(f[0] === "0" && f[1] === "0" && f[2] === "4294967295");
-}
-
 /** Go's os.MkdirAll, with Go's error text. */
 function mkdirAll(path: string, mode: number): void {
   let info: Deno.FileInfo | undefined;
@@ -94,18 +84,6 @@ function mkdirAll(path: string, mode: number): void {
     } catch { /* report the mkdir error */ }
     throw new Error(`mkdir ${path}: ${osErrorText(err)}`, { cause: err });
   }
-}
-
-/** Go's filepath.Abs: join with the working directory and clean. */
-function absPath(path: string): string {
-  const parts: string[] = [];
-  const full = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
-  for (const p of full.split("/")) {
-    if (p === "" || p === ".") continue;
-    if (p === "..") parts.pop();
-    else parts.push(p);
-  }
-  return "/" + parts.join("/");
 }
 
 /** runc's App.Before: the XDG root directory, an absolute root, logging. */

@@ -6,7 +6,7 @@
 
 import type { Command } from "./command.ts";
 import { checkArgs } from "./args.ts";
-import { osErrorText } from "../core/log.ts";
+import { osErrorText } from "../core/os/errno.ts";
 
 /** The `spec` descriptor. */
 export const command: Command = {

@@ -7,12 +7,12 @@
  * file by several processes never interleave.
  *
  * This module is loaded by every CLI call: it imports nothing but the errno
- * table it needs to word a failed open.
+ * text it needs to word a failed open (core/os/errno.ts).
  *
  * @module
  */
 
-import { errnoText } from "./container/errno.ts";
+import { osErrorText } from "./os/errno.ts";
 
 /** logrus level names, as they appear in `level=` and in JSON. */
 export type LogLevel = "debug" | "info" | "warning" | "error";
@@ -241,18 +241,4 @@ export function goJSONString(s: string): string {
     if (/^ud[89a-f]/.test(esc)) return "\ufffd";
     return m;
   });
-}
-
-/**
- * The strerror part of a Deno error as Go words it: `no such file or directory`.
- *
- * @param err an error thrown by a Deno file-system call
- * @returns the text Go's syscall.Errno would print
- */
-export function osErrorText(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const m = /\(os error (\d+)\)/.exec(message);
-  if (m !== null) return errnoText(Number(m[1]));
-  const head = message.replace(/:.*$/s, "");
-  return head.charAt(0).toLowerCase() + head.slice(1);
 }

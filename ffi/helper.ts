@@ -7,8 +7,8 @@
  * @module
  */
 import { ffiHelper, initStub } from "./_blobs.gen.ts";
-import { lazySymbols, sealedMemfd, SyscallError } from "./libc.ts";
-import type { Sys } from "../core/container/sys.ts";
+import { kill, lazySymbols, sealedMemfd, SyscallError } from "./libc.ts";
+import type { Libseccomp, Sys } from "../core/os/sys.ts";
 
 const SYMBOLS = {
   rh_socketpair: { parameters: ["buffer"], result: "i32" },
@@ -189,5 +189,12 @@ export const ffiSys: Sys = {
   },
   fdFlags(fd: number): number {
     return check(`fcntl(${fd}, F_GETFL)`, helper().rh_fd_flags(fd));
+  },
+  kill(pid: number, signo: number): void {
+    kill(pid, signo);
+  },
+  async libseccomp(): Promise<Libseccomp | undefined> {
+    const { libseccomp } = await import("./libseccomp.ts");
+    return libseccomp();
   },
 };

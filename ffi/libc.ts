@@ -5,7 +5,7 @@
  * @module
  */
 
-import { errnoText } from "../core/container/errno.ts";
+import { errnoText } from "../core/os/errno.ts";
 
 const MFD_CLOEXEC = 1;
 const MFD_ALLOW_SEALING = 2;

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Libseccomp } from "../core/seccomp/compile.ts";
+import type { Libseccomp } from "../core/os/sys.ts";
 import { anonymousFile, lazySymbols } from "./libc.ts";
 
 const SYMBOLS = {
@@ -104,6 +104,7 @@ export function libseccomp(): Libseccomp | undefined {
     syscallResolve: (name) => c.seccomp_syscall_resolve_name(cstr(name)),
     syscallResolveArch: (arch, name) => c.seccomp_syscall_resolve_name_arch(arch, cstr(name)),
     attrSet: (ctx, attr, value) => c.seccomp_attr_set(ctx, attr, value),
+    apiLevel: () => c.seccomp_api_get(),
     ruleAdd: (ctx, action, nr, conds, count) =>
       c.seccomp_rule_add_array(ctx, action, nr, count, conds),
     exportBpf(ctx) {

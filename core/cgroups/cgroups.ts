@@ -76,25 +76,3 @@ export interface CgroupManager {
   /** The directory of one controller (`""`: unified), if the container has one. */
   path(controller: string): string | undefined;
 }
-
-/**
- * The syscalls the cgroup code needs beyond the file system (bound in
- * ffi/helper.ts from csrc/ffi_cgroup.c); core/container/sys.ts's Sys has them.
- */
-export interface CgroupSys {
-  /**
-   * Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it to a cgroup
-   * v2 directory in place of the device programs attached before.
-   *
-   * @param dir the cgroup v2 directory
-   * @param insns the program, 8 bytes per instruction (v2/bpf.ts)
-   * @throws Error naming bpf(2) and, when the verifier refused it, its log
-   */
-  bpfDeviceFilter(dir: string, insns: Uint8Array<ArrayBuffer>): void;
-  /** The ids of the device programs attached to a cgroup v2 directory. */
-  bpfDevicePrograms(dir: string): number[];
-  /** An eventfd the kernel signals on OOM in the v1 memory cgroup at dir. */
-  oomEventFd(dir: string): number;
-  /** Waits up to timeoutMs (-1: forever) for an eventfd; true when it fired. */
-  eventfdWait(fd: number, timeoutMs: number): Promise<boolean>;
-}

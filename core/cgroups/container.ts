@@ -7,11 +7,13 @@
  * @module
  */
 import type { LinuxResources, Spec } from "../spec/types.ts";
-import type { CgroupManager, CgroupPaths, CgroupSys } from "./cgroups.ts";
+import type { CgroupManager, CgroupPaths } from "./cgroups.ts";
+import type { CgroupSys } from "../os/sys.ts";
 import { containerRules } from "./devices.ts";
 import { CgroupError, writeFile } from "./file.ts";
 import { fromPaths, newManager } from "./manager.ts";
-import { signalProcess } from "../container/signals.ts";
+import { signalProcess, SIGNALS } from "../os/signals.ts";
+import type { Sys } from "../os/sys.ts";
 
 /** The resources a new container gets: the spec's, with runc's default device rules added. */
 export function containerResources(spec: Spec): LinuxResources {
@@ -92,14 +94,16 @@ export function openCgroups(
  * can fork past the walk (runc's signalAllProcesses). A cgroup paused before
  * stays paused, except that SIGKILL needs it thawed to take effect.
  *
+ * @param sys the syscall surface
  * @param m the container's cgroups
  * @param sig the signal
  * @param warn where failures to freeze or thaw go
  * @returns the pids signalled
  */
 export async function signalAll(
+  sys: Pick<Sys, "kill">,
   m: CgroupManager,
-  sig: Deno.Signal,
+  sig: number,
   warn: (msg: string) => void,
 ): Promise<number[]> {
   const wasFrozen = m.freezerState() === "FROZEN";
@@ -107,10 +111,12 @@ export async function signalAll(
   const pids = m.pids();
   for (const pid of pids) {
     try {
-      signalProcess(pid, sig);
+      signalProcess(sys, pid, sig);
     } catch { /* exited meanwhile */ }
   }
-  if (!wasFrozen || sig === "SIGKILL") await m.thaw().catch((e) => warn((e as Error).message));
+  if (!wasFrozen || sig === SIGNALS.SIGKILL) {
+    await m.thaw().catch((e) => warn((e as Error).message));
+  }
   return pids;
 }
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { osErrorText } from "../log.ts";
+import { osErrorText } from "../os/errno.ts";
 
 /** A failure of the cgroup code; the message names the path (and the value written). */
 export class CgroupError extends Error {

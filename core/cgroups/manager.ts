@@ -5,7 +5,8 @@
  *
  * @module
  */
-import type { CgroupManager, CgroupPaths, CgroupSys } from "./cgroups.ts";
+import type { CgroupManager, CgroupPaths } from "./cgroups.ts";
+import type { CgroupSys } from "../os/sys.ts";
 import { CgroupError } from "./file.ts";
 import { HybridManager } from "./hybrid.ts";
 import { DEFAULT_ROOT, detectMode, type Mode, v1Mounts } from "./mode.ts";

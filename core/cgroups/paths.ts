@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { cleanPathInside } from "../os/path.ts";
 import { CgroupError } from "./file.ts";
 import type { CgroupPaths } from "./cgroups.ts";
 
@@ -34,28 +35,13 @@ function readSelf(): string {
   }
 }
 
-/**
- * runc's CleanPath: `.` and `..` resolved, and a relative path kept relative
- * without climbing above its start.
- */
-export function cleanPath(path: string): string {
-  if (path === "") return "";
-  const parts: string[] = [];
-  for (const p of path.split("/")) {
-    if (p === "" || p === ".") continue;
-    if (p === "..") parts.pop();
-    else parts.push(p);
-  }
-  return path.startsWith("/") ? `/${parts.join("/")}` : parts.join("/");
-}
-
 /** The cgroup path inside each hierarchy: the cleaned cgroupsPath, or the id. */
 export function innerPath(cgroupsPath: string | undefined, id: string): string {
-  return cleanPath(cgroupsPath ?? "") || cleanPath(id);
+  return cleanPathInside(cgroupsPath ?? "") || cleanPathInside(id);
 }
 
 function join(...parts: string[]): string {
-  return cleanPath(parts.filter((p) => p !== "").join("/"));
+  return cleanPathInside(parts.filter((p) => p !== "").join("/"));
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { CgroupError, errnoOf, readOptional } from "./file.ts";
-import { osErrorText } from "../log.ts";
+import { osErrorText } from "../os/errno.ts";
 
 const ENOENT = 2;
 const EBUSY = 16;

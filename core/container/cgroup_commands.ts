@@ -18,7 +18,7 @@ import { exists } from "../cgroups/file.ts";
 import { openCgroups } from "../cgroups/container.ts";
 import { eventLine, statsJson } from "../cgroups/stats.ts";
 import type { LinuxResources } from "../spec/types.ts";
-import type { CgroupSys } from "../cgroups/cgroups.ts";
+import type { CgroupSys } from "../os/sys.ts";
 import { logError } from "../log.ts";
 
 async function open(

@@ -18,7 +18,7 @@ import {
   StateError,
   writeState,
 } from "../state/state.ts";
-import type { Sys } from "./sys.ts";
+import type { Sys } from "../os/sys.ts";
 import { InitError, runInit } from "./init_process.ts";
 import { idMapPlan, writeIdMaps } from "./idmap.ts";
 import { containerRoot, delegate, mayManageCgroup } from "../cgroups/delegate.ts";
@@ -29,7 +29,9 @@ import { addNotifySocket, hostNotifySocket, notifyDir } from "./notify.ts";
 import { logWarn } from "../log.ts";
 import { hookState } from "../hooks/hooks.ts";
 import { runHooks, runtimeEnv } from "../hooks/run.ts";
-import { signalProcess } from "./signals.ts";
+import { signalProcess } from "../os/signals.ts";
+import { absPath } from "../os/path.ts";
+import { apparmorExecAttr, egid, euid, selinuxEnabled } from "../os/host.ts";
 import { settled } from "../sync.ts";
 
 /** What `create` and `run` take from the command line. */
@@ -89,7 +91,7 @@ export function consoleHandler(
   return (fd) => {
     if (!consoleSocket) return keep(fd);
     try {
-      sys.sendFd(absolute(consoleSocket), "/dev/ptmx", fd);
+      sys.sendFd(absPath(consoleSocket), "/dev/ptmx", fd);
     } finally {
       sys.close(fd);
     }
@@ -104,7 +106,7 @@ export function consoleHandler(
  * @returns the recorded state
  */
 export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Created> {
-  const bundle = absolute(opts.bundle);
+  const bundle = absPath(opts.bundle);
   const dir = stateDir(opts.root, opts.id);
   const spec = await loadSpec(bundle, {
     onWarning: logWarn,
@@ -116,7 +118,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   if (!process) throw new StateError("process is required to start a container");
   checkTerminal(!!process.terminal, !opts.foreground, opts.consoleSocket);
   if (process.terminal && opts.foreground) opts.onForegroundTerminal?.();
-  const rootfs = absoluteFrom(bundle, spec.root?.path ?? "rootfs");
+  const rootfs = absPath(spec.root?.path ?? "rootfs", bundle);
 
   // The root is private to its user, as runc makes it.
   Deno.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
@@ -169,7 +171,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       selinuxEnabled: selinuxEnabled(),
       extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
       runtimeEnv: runtimeEnv(),
-      seccomp: await compileSpecSeccomp(spec),
+      seccomp: await compileSpecSeccomp(sys, spec),
       // Only the hierarchies it could make (a rootless caller may lack some).
       cgroupPaths: Object.fromEntries(Object.entries(cgroups.paths()).filter(([, p]) => exists(p))),
       setgroupsDenied: maps.denySetgroups,
@@ -219,7 +221,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
     if (consoleFd !== undefined) sys.close(consoleFd);
     if (initPid > 0) {
       try {
-        signalProcess(initPid, "SIGKILL");
+        signalProcess(sys, initPid, "SIGKILL");
         await sys.waitpid(initPid);
       } catch { /* already gone */ }
     }
@@ -237,7 +239,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
  */
 export function writePidFile(path: string, pid: number): Promise<void> {
   return settled(() => {
-    const abs = absolute(path);
+    const abs = absPath(path);
     const tmp = `${abs.slice(0, abs.lastIndexOf("/") + 1)}.${abs.slice(abs.lastIndexOf("/") + 1)}`;
     Deno.writeTextFileSync(tmp, String(pid), { mode: 0o644 });
     Deno.renameSync(tmp, abs);
@@ -248,21 +250,24 @@ export function writePidFile(path: string, pid: number): Promise<void> {
  * linux.seccomp compiled with libseccomp; the compiler and the library are
  * loaded only for configs that have a filter.
  *
+ * @param sys the syscall surface (it loads libseccomp)
  * @param spec the config
  * @returns the filter, or undefined when the config has none
  * @throws Error when libseccomp is missing or the profile is wrong
  */
-export async function compileSpecSeccomp(spec: Spec): Promise<SeccompLoad | undefined> {
+export async function compileSpecSeccomp(
+  sys: Pick<Sys, "libseccomp">,
+  spec: Spec,
+): Promise<SeccompLoad | undefined> {
   const config = spec.linux?.seccomp;
   // No default action and no rules: seccomp is off, as in runc.
   if (!config || (config.defaultAction === "" && (config.syscalls ?? []).length === 0)) {
     return undefined;
   }
-  const [{ compileSeccomp }, { libseccomp }] = await Promise.all([
+  const [{ compileSeccomp }, lib] = await Promise.all([
     import("../seccomp/compile.ts"),
-    import("../../ffi/libseccomp.ts"),
+    sys.libseccomp(),
   ]);
-  const lib = libseccomp();
   if (!lib) {
     throw new StateError(
       "linux.seccomp is set but libseccomp.so.2 was not found (apt-get install libseccomp2)",
@@ -297,70 +302,12 @@ function socketActivationFds(): number {
   return Deno.env.get("LISTEN_PID") === String(Deno.pid) ? n : 0;
 }
 
-/** Where to write an AppArmor exec profile, or undefined when AppArmor is off. */
-export function apparmorExecAttr(): string | undefined {
-  try {
-    if (Deno.readTextFileSync("/sys/module/apparmor/parameters/enabled").trim() !== "Y") {
-      return undefined;
-    }
-  } catch {
-    return undefined;
-  }
-  return exists("/proc/self/attr/apparmor/exec")
-    ? "/proc/self/attr/apparmor/exec"
-    : "/proc/self/attr/exec";
-}
-
-/** Whether SELinux is enabled on this host (selinuxfs is mounted). */
-export function selinuxEnabled(): boolean {
-  try {
-    return / - selinuxfs /.test(Deno.readTextFileSync("/proc/self/mountinfo"));
-  } catch {
-    return false;
-  }
-}
-
 function sourceKind(path: string): SourceKind {
   try {
     return Deno.statSync(path).isDirectory ? "dir" : "file";
   } catch {
     return "missing";
   }
-}
-
-/** A path made absolute against the cwd. */
-export function absolute(path: string): string {
-  return absoluteFrom(Deno.cwd(), path);
-}
-
-/** A path made absolute against base (the bundle for root.path), cleaned. */
-export function absoluteFrom(base: string, path: string): string {
-  if (path.startsWith("/")) return normalize(path);
-  return normalize(`${base}/${path}`);
-}
-
-/** Cleans `.`, `..` and repeated slashes of an absolute path. */
-export function normalize(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return `/${out.join("/")}`;
-}
-
-/** The effective uid (Deno.uid() is the real one; runc decides on the effective). */
-function euid(): number {
-  return Number(
-    /^Uid:\s+\d+\s+(\d+)/m.exec(Deno.readTextFileSync("/proc/self/status"))?.[1] ?? Deno.uid(),
-  );
-}
-
-function egid(): number {
-  return Number(
-    /^Gid:\s+\d+\s+(\d+)/m.exec(Deno.readTextFileSync("/proc/self/status"))?.[1] ?? Deno.gid(),
-  );
 }
 
 /** cgroup v2 delegation to the container's root user where it may manage its cgroup. */

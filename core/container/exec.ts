@@ -11,19 +11,13 @@ import { readBoundedText } from "../spec/load.ts";
 import { planExec } from "../init/plan_exec.ts";
 import { containerStatus, readState, StateError } from "../state/state.ts";
 import { runInit } from "./init_process.ts";
-import {
-  absolute,
-  apparmorExecAttr,
-  checkTerminal,
-  compileSpecSeccomp,
-  consoleHandler,
-  selinuxEnabled,
-  writePidFile,
-} from "./create.ts";
+import { checkTerminal, compileSpecSeccomp, consoleHandler, writePidFile } from "./create.ts";
 import { waitForeground } from "./foreground.ts";
 import { findHostConsole, type HostConsole } from "./tty.ts";
-import type { Sys } from "./sys.ts";
-import { exitCodeOf, signalProcess } from "./signals.ts";
+import type { Sys } from "../os/sys.ts";
+import { exitCodeOf, signalProcess } from "../os/signals.ts";
+import { apparmorExecAttr, selinuxEnabled } from "../os/host.ts";
+import { absPath } from "../os/path.ts";
 
 /** The options of `runc exec`. */
 export interface ExecOptions {
@@ -66,7 +60,7 @@ export interface ExecOptions {
 export async function execProcess(base: Process | undefined, opts: ExecOptions): Promise<Process> {
   let p: Process;
   if (opts.processPath) {
-    p = decodeProcess(await readBoundedText(absolute(opts.processPath), opts.processPath));
+    p = decodeProcess(await readBoundedText(absPath(opts.processPath), opts.processPath));
   } else {
     if (!base) throw new StateError("the container's config has no process");
     p = structuredClone(base);
@@ -142,7 +136,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     extraFds: opts.preserveFds,
     apparmorExecAttr: apparmorExecAttr(),
     selinuxEnabled: selinuxEnabled(),
-    seccomp: await compileSpecSeccomp(st.config),
+    seccomp: await compileSpecSeccomp(sys, st.config),
     // A rootless container that maps only its user's ids has setgroups denied.
     setgroupsDenied: setgroupsDenied(st.initPid),
   });
@@ -169,7 +163,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     if (consoleFd !== undefined) sys.close(consoleFd);
     if (pid > 0) {
       try {
-        signalProcess(pid, "SIGKILL");
+        signalProcess(sys, pid, "SIGKILL");
         await sys.waitpid(pid);
       } catch { /* gone */ }
     }

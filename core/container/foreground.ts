@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { Sys } from "./sys.ts";
+import type { Sys } from "../os/sys.ts";
 import { type HostConsole, startRelay } from "./tty.ts";
-import { signalProcess } from "./signals.ts";
+import { signalProcess } from "../os/signals.ts";
 
 /** The signals forwarded to the container's process (runc forwards all it can catch). */
 const FORWARDED: Deno.Signal[] = [
@@ -29,12 +29,12 @@ const FORWARDED: Deno.Signal[] = [
 ];
 
 /** Forwards signals to pid until the returned function is called. */
-export function forwardSignals(pid: number): () => void {
+export function forwardSignals(sys: Pick<Sys, "kill">, pid: number): () => void {
   const listeners: [Deno.Signal, () => void][] = [];
   for (const sig of FORWARDED) {
     const fn = () => {
       try {
-        signalProcess(pid, sig);
+        signalProcess(sys, pid, sig);
       } catch { /* it has exited */ }
     };
     try {
@@ -63,7 +63,7 @@ export async function waitForeground(
   pid: number,
   tty?: { master: number; host: HostConsole },
 ): Promise<number> {
-  const stop = forwardSignals(pid);
+  const stop = forwardSignals(sys, pid);
   const relay = tty ? startRelay(sys, tty.host, tty.master) : undefined;
   try {
     const { status } = await sys.waitpid(pid);

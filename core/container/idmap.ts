@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { errnoText } from "./errno.ts";
+import { errnoText } from "../os/errno.ts";
 
 /** One line of a uid or gid map. */
 export interface IdMapping {

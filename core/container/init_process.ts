@@ -16,10 +16,10 @@ import {
   RECORD_SIZE,
   Tag,
 } from "../init/protocol.ts";
-import { errnoText } from "./errno.ts";
+import { errnoText } from "../os/errno.ts";
 import { logDebug } from "../log.ts";
-import { exitCodeOf } from "./signals.ts";
-import type { Sys } from "./sys.ts";
+import { exitCodeOf } from "../os/signals.ts";
+import type { Sys } from "../os/sys.ts";
 
 /** A failure of the init program; the message says which step failed. */
 export class InitError extends Error {

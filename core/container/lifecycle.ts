@@ -15,8 +15,8 @@ import {
   StateError,
   withLock,
 } from "../state/state.ts";
-import { parseSignal, signalProcess } from "./signals.ts";
-import type { Sys } from "./sys.ts";
+import { parseSignal, signalProcess, SIGNALS } from "../os/signals.ts";
+import type { Sys } from "../os/sys.ts";
 import { bindNotifySocket, hostNotifySocket, type NotifyRelay } from "./notify.ts";
 import { hookState } from "../hooks/hooks.ts";
 import { runHooks } from "../hooks/run.ts";
@@ -78,6 +78,7 @@ async function releaseFifo(path: string, st: ContainerState): Promise<void> {
 /**
  * Sends a signal to the container's init (or, with all, to each of its processes).
  *
+ * @param sys the syscall surface
  * @param root the runc root
  * @param id the container id
  * @param signal a name with or without SIG, or a number; default SIGTERM
@@ -85,6 +86,7 @@ async function releaseFifo(path: string, st: ContainerState): Promise<void> {
  *   its pid namespace)
  */
 export async function killContainer(
+  sys: Pick<Sys, "kill">,
   root: string,
   id: string,
   signal = "SIGTERM",
@@ -99,20 +101,20 @@ export async function killContainer(
     throw new StateError("container not running");
   }
   if (!all) {
-    signalProcess(st.initPid, sig);
+    signalProcess(sys, st.initPid, sig);
     return;
   }
   const { openCgroups, signalAll } = await import("../cgroups/container.ts");
   const cgroups = openCgroups(undefined, st.cgroupPaths);
   const hasPidNs = st.config.linux?.namespaces?.some((n) => n.type === "pid" && !n.path);
   if (cgroups) {
-    const signalled = await signalAll(cgroups, sig, logWarn);
+    const signalled = await signalAll(sys, cgroups, sig, logWarn);
     // Processes exec'd without joining the cgroups are still in the pid namespace.
     if (!hasPidNs) return;
     for (const pid of await pidsInNamespace(st.initPid).catch(() => [])) {
       if (signalled.includes(pid)) continue;
       try {
-        signalProcess(pid, sig);
+        signalProcess(sys, pid, sig);
       } catch { /* exited meanwhile */ }
     }
     return;
@@ -124,7 +126,7 @@ export async function killContainer(
   }
   for (const pid of await pidsInNamespace(st.initPid)) {
     try {
-      signalProcess(pid, sig);
+      signalProcess(sys, pid, sig);
     } catch { /* exited meanwhile */ }
   }
 }
@@ -185,16 +187,18 @@ export async function deleteContainer(
     }
     if (status !== "stopped") {
       try {
-        signalProcess(st.initPid, "SIGKILL");
+        signalProcess(sys, st.initPid, "SIGKILL");
       } catch { /* gone meanwhile */ }
       // A paused container's processes die only once thawed.
-      if (cgroups) await signalAll(cgroups, "SIGKILL", logWarn);
+      if (cgroups) await signalAll(sys, cgroups, SIGNALS.SIGKILL!, logWarn);
       await wait(st.initPid);
     }
   });
   if (cgroups) {
     // Processes left in the cgroup (no pid namespace of its own) go too, as in runc.
-    if (cgroups.exists() && cgroups.pids().length > 0) await signalAll(cgroups, "SIGKILL", logWarn);
+    if (cgroups.exists() && cgroups.pids().length > 0) {
+      await signalAll(sys, cgroups, SIGNALS.SIGKILL!, logWarn);
+    }
     await cgroups.destroy().catch((e) => logError((e as Error).message));
   }
   Deno.removeSync(dir, { recursive: true });

@@ -9,7 +9,7 @@
  */
 import type { Spec } from "../spec/types.ts";
 import { type ContainerState, initAlive } from "../state/state.ts";
-import type { Sys } from "./sys.ts";
+import type { Sys } from "../os/sys.ts";
 
 /** Where the socket appears inside the container. */
 export const NOTIFY_PATH_IN_CONTAINER = "/run/notify/notify.sock";

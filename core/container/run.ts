@@ -6,10 +6,10 @@
  */
 import { createContainer, type CreateOptions } from "./create.ts";
 import { deleteContainer, startContainer } from "./lifecycle.ts";
-import type { Sys } from "./sys.ts";
+import type { Sys } from "../os/sys.ts";
 import { findHostConsole, type HostConsole } from "./tty.ts";
 import { waitForeground } from "./foreground.ts";
-import { exitCodeOf } from "./signals.ts";
+import { exitCodeOf } from "../os/signals.ts";
 
 /** Options of `runc run` beyond those of create. */
 export interface RunOptions extends CreateOptions {

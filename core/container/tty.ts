@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Sys } from "./sys.ts";
+import type { Sys } from "../os/sys.ts";
 import { StateError } from "../state/state.ts";
 
 /** The caller's terminal: one of stderr, stdout, stdin, or /dev/tty. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Sys } from "../container/sys.ts";
+import type { Sys } from "../os/sys.ts";
 import {
   type ContainerState,
   containerStatus,
@@ -15,7 +15,7 @@ import {
   withLock,
 } from "../state/state.ts";
 import { deleteContainer } from "../container/lifecycle.ts";
-import { absolute } from "../container/create.ts";
+import { absPath } from "../os/path.ts";
 import { logError, logWarn } from "../log.ts";
 import { type CriuFeatures, type CriuOpts, type CriuReq, ReqType } from "./rpc.ts";
 import { checkCriuVersion, criuAtLeast, criuSwrk } from "./swrk.ts";
@@ -72,7 +72,7 @@ export async function checkpointContainer(sys: Sys, o: CheckpointOptions): Promi
   if (status === "created" || status === "stopped") {
     throw new StateError(`Container cannot be checkpointed in ${status} state`);
   }
-  const imagePath = absolute(o.imagePath || "checkpoint");
+  const imagePath = absPath(o.imagePath || "checkpoint");
   await Deno.mkdir(imagePath, { recursive: true, mode: 0o600 });
   if (o.parentPath) checkParentPath(o.parentPath, imagePath, isDirectory);
   try {
@@ -124,7 +124,7 @@ async function dump(sys: Sys, o: CheckpointOptions, st: ContainerState, p: Prepa
     };
     let logDir = p.imagePath;
     if (o.workPath) {
-      const work = absolute(o.workPath);
+      const work = absPath(o.workPath);
       await Deno.mkdir(work, { mode: 0o700 }).catch((e) => {
         if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
       });

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Sys } from "../container/sys.ts";
+import type { Sys } from "../os/sys.ts";
 import type { PathLookup } from "./options.ts";
 
 /** open(2) flags (x86_64 and aarch64 agree on these). */

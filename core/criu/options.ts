@@ -8,6 +8,8 @@
  * @module
  */
 import type { Mount, Spec } from "../spec/types.ts";
+import { CLONE_FLAGS } from "../os/namespaces.ts";
+import { joinPath } from "../os/path.ts";
 import type { CgroupPaths } from "../cgroups/cgroups.ts";
 import { CgMode, type ExtMountMap } from "./rpc.ts";
 
@@ -20,17 +22,6 @@ export class CriuError extends Error {
   }
 }
 
-/** clone(2) flags of the namespaces --empty-ns may name. */
-export const NAMESPACE_FLAGS: Record<string, number> = {
-  mount: 0x00020000,
-  uts: 0x04000000,
-  ipc: 0x08000000,
-  user: 0x10000000,
-  pid: 0x20000000,
-  network: 0x40000000,
-  cgroup: 0x02000000,
-};
-
 /**
  * runc's setEmptyNsMask: the network namespace is always left empty (runc does
  * not manage network devices), plus the namespaces of --empty-ns.
@@ -39,9 +30,9 @@ export const NAMESPACE_FLAGS: Record<string, number> = {
  * @throws CriuError `namespace "x" is not supported`
  */
 export function emptyNsMask(names: readonly string[]): number {
-  let mask = NAMESPACE_FLAGS.network!;
+  let mask = CLONE_FLAGS.network!;
   for (const n of names) {
-    const f = NAMESPACE_FLAGS[n];
+    const f = CLONE_FLAGS[n];
     if (f === undefined) throw new CriuError(`namespace "${n}" is not supported`);
     mask |= f;
   }
@@ -367,24 +358,10 @@ export function checkParentPath(
   isDir: (path: string) => boolean | undefined,
 ): void {
   if (parent.startsWith("/")) throw new CriuError("--parent-path must be relative");
-  const real = normalizeJoin(imagePath, parent);
+  const real = joinPath(imagePath, parent);
   const d = isDir(real);
   if (d === undefined) {
     throw new CriuError(`invalid --parent-path: stat ${real}: no such file or directory`);
   }
   if (!d) throw new CriuError(`invalid --parent-path: ${real}: not a directory`);
-}
-
-/** Go's filepath.Join of two paths. */
-export function normalizeJoin(a: string, b: string): string {
-  const abs = a.startsWith("/");
-  const out: string[] = [];
-  for (const part of `${a}/${b}`.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
-      else if (!abs) out.push("..");
-    } else out.push(part);
-  }
-  return (abs ? "/" : "") + out.join("/") || (abs ? "/" : ".");
 }

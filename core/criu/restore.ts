@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Sys } from "../container/sys.ts";
+import type { Sys } from "../os/sys.ts";
 import {
   type ContainerState,
   processStat,
@@ -19,9 +19,11 @@ import {
 } from "../state/state.ts";
 import { loadSpec } from "../spec/load.ts";
 import type { Spec } from "../spec/types.ts";
-import { absolute, absoluteFrom, checkTerminal, writePidFile } from "../container/create.ts";
+import { checkTerminal, writePidFile } from "../container/create.ts";
+import { absPath } from "../os/path.ts";
 import { deleteContainer } from "../container/lifecycle.ts";
-import { exitCodeOf } from "../container/signals.ts";
+import { exitCodeOf } from "../os/signals.ts";
+import { CLONE_FLAGS } from "../os/namespaces.ts";
 import { findHostConsole, type HostConsole } from "../container/tty.ts";
 import { waitForeground } from "../container/foreground.ts";
 import { containerResources, newContainerCgroups } from "../cgroups/container.ts";
@@ -39,7 +41,6 @@ import {
   externalNsKey,
   manageCgroupsMode,
   type MountContext,
-  NAMESPACE_FLAGS,
   restoreExtMounts,
   restoreMountPoints,
   secureJoin,
@@ -86,7 +87,7 @@ const MS_BIND = 0x1000, MS_REC = 0x4000, MNT_DETACH = 2;
  */
 export async function restoreContainer(sys: Sys, o: RestoreOptions): Promise<number> {
   if (Deno.uid() !== 0) logWarn("runc checkpoint is untested with rootless containers");
-  const bundle = absolute(o.bundle);
+  const bundle = absPath(o.bundle);
   const fromBundle = (p: string) => (p.startsWith("/") ? p : `${bundle}/${p}`);
   const spec = await loadSpec(bundle, {
     onWarning: logWarn,
@@ -117,7 +118,7 @@ export async function restoreContainer(sys: Sys, o: RestoreOptions): Promise<num
     throw e;
   }
   // The same path create records, so state shows one rootfs either way.
-  const rootfs = absoluteFrom(bundle, spec.root?.path ?? "rootfs");
+  const rootfs = absPath(spec.root?.path ?? "rootfs", bundle);
   let pid = 0;
   let consoleFd: number | undefined;
   let cgroups: CgroupManager | undefined;
@@ -143,7 +144,7 @@ export async function restoreContainer(sys: Sys, o: RestoreOptions): Promise<num
       cgroups: cg,
       onConsole: (fd) => {
         if (o.consoleSocket) {
-          sys.sendFd(absolute(o.consoleSocket), "orphan-pts-master", fd);
+          sys.sendFd(absPath(o.consoleSocket), "orphan-pts-master", fd);
           return false;
         }
         consoleFd = fd;
@@ -217,7 +218,7 @@ interface RestoreRun {
 async function restore(r: RestoreRun): Promise<void> {
   const { sys, o, spec } = r;
   await checkCriuVersion(sys, o.criu, 30000);
-  const workPath = o.workPath ? absolute(o.workPath) : `${r.dir}/criu.work`;
+  const workPath = o.workPath ? absPath(o.workPath) : `${r.dir}/criu.work`;
   await Deno.mkdir(workPath, { mode: 0o700 }).catch((e) => {
     if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
   });
@@ -367,7 +368,7 @@ function restoringNamespaces(sys: Sys, spec: Spec, opts: CriuOpts, fds: number[]
       (opts.inherit_fd ??= []).push({ key: externalNsKey(ns.type), fd });
     } else if (ns.type === "cgroup") {
       throw new CriuError("Do not know how to handle namespace NEWCGROUP");
-    } else if (NAMESPACE_FLAGS[ns.type] !== undefined) {
+    } else if (CLONE_FLAGS[ns.type] !== undefined) {
       (opts.join_ns ??= []).push({ ns: criuNsName(ns.type), ns_file: ns.path });
     }
   }

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Sys } from "../container/sys.ts";
+import type { Sys } from "../os/sys.ts";
 import { logDebug } from "../log.ts";
 import { type CriuReq, type CriuResp, decodeResp, encodeReq, ReqType, reqTypeName } from "./rpc.ts";
 import { CriuError, criuVersionNumber } from "./options.ts";

@@ -14,12 +14,12 @@
  * - the version and commit annotations are this runtime's, given by the caller.
  *
  * This module stays light on purpose (`runc features` should start fast): it
- * imports only the libseccomp binding and the capability list.
+ * imports only the capability and seccomp name lists; the caller asks
+ * libseccomp its version.
  *
  * @module
  */
 
-import { libseccompVersion } from "../../ffi/libseccomp.ts";
 import { CAPABILITY_NAMES } from "../spec/capabilities.ts";
 import { SECCOMP_ACTIONS, SECCOMP_ARCHS, SECCOMP_OPERATORS } from "../seccomp/names.ts";
 
@@ -65,10 +65,10 @@ export interface FeaturesOptions {
    */
   commit?: string;
   /**
-   * The libseccomp version; by default asked of libseccomp.so.2. `null` means
-   * "no libseccomp".
+   * The version of the libseccomp found at run time (ffi/libseccomp.ts asks
+   * it); `undefined` means "no libseccomp".
    */
-  libseccompVersion?: string | null;
+  libseccompVersion?: string | undefined;
 }
 
 /** Hooks in runc's order (configs.KnownHookNames). */
@@ -161,9 +161,7 @@ const NAMESPACES = ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"];
  * ```
  */
 export function featuresDocument(opts: FeaturesOptions = {}): Features {
-  const seccompVersion = opts.libseccompVersion === undefined
-    ? libseccompVersion()
-    : opts.libseccompVersion ?? undefined;
+  const seccompVersion = opts.libseccompVersion;
   const seccomp: FeaturesSeccomp = seccompVersion === undefined ? { enabled: false } : {
     enabled: true,
     actions: [...SECCOMP_ACTIONS],

@@ -7,7 +7,7 @@
 import type { Hook } from "../spec/types.ts";
 import { Opcode } from "../init/protocol.ts";
 import { runStubProgram } from "../container/init_process.ts";
-import type { Sys } from "../container/sys.ts";
+import type { Sys } from "../os/sys.ts";
 import { hookOps, type HookState } from "./hooks.ts";
 
 /** The runtime's environment as `KEY=value` strings. */

@@ -8,7 +8,7 @@
  */
 import type { Spec } from "../spec/types.ts";
 import { hookState } from "../hooks/hooks.ts";
-import type { Sys } from "../container/sys.ts";
+import type { Sys } from "../os/sys.ts";
 
 /**
  * Sends the listener of process pid (its fd number fd) to the agent.

@@ -11,34 +11,7 @@
  * @module
  */
 import type { LinuxSeccomp, LinuxSyscall } from "../spec/types.ts";
-
-/** The parts of libseccomp the compiler uses (ffi/libseccomp.ts binds them). */
-export interface Libseccomp {
-  /** A filter context with this default action; a handle to release. */
-  init(defaultAction: number): Deno.PointerValue;
-  release(ctx: Deno.PointerValue): void;
-  /** The token (AUDIT_ARCH value) of an architecture name such as `x86_64`; 0 when unknown. */
-  archResolve(name: string): number;
-  archNative(): number;
-  /** 0 or -errno */
-  archAdd(ctx: Deno.PointerValue, arch: number): number;
-  /** The native number of a syscall, or -1 when libseccomp does not know it. */
-  syscallResolve(name: string): number;
-  /** The number of a syscall on an architecture, or a negative value. */
-  syscallResolveArch(arch: number, name: string): number;
-  /** 0 or -errno */
-  attrSet(ctx: Deno.PointerValue, attr: number, value: number): number;
-  /** 0 or -errno; conds: struct scmp_arg_cmp[] */
-  ruleAdd(
-    ctx: Deno.PointerValue,
-    action: number,
-    syscall: number,
-    conds: Uint8Array<ArrayBuffer>,
-    count: number,
-  ): number;
-  /** The BPF program of the filter. */
-  exportBpf(ctx: Deno.PointerValue): Uint8Array;
-}
+import type { Libseccomp } from "../os/sys.ts";
 
 /** A compiled filter for the init stub. */
 export interface CompiledFilter {

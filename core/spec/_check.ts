@@ -5,7 +5,8 @@
  * @module
  */
 
-import { cleanPath, goQuote, joinPath } from "./_go.ts";
+import { goQuote } from "./_go.ts";
+import { cleanPath, joinPath } from "../os/path.ts";
 import { SpecError } from "./errors.ts";
 import type { LinuxNamespace, Spec } from "./types.ts";
 

@@ -5,7 +5,8 @@
  */
 
 import { type Check, fail, hasNs, host, nsPath, rootfsPath, sysctlDotted } from "./_check.ts";
-import { goQuote, pathError } from "./_go.ts";
+import { goQuote } from "./_go.ts";
+import { pathError } from "../os/errno.ts";
 import { SpecError } from "./errors.ts";
 
 const IPC_SYSCTLS = new Set([

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { pathError } from "./_go.ts";
+import { pathError } from "../os/errno.ts";
 import { settled } from "../sync.ts";
 import { decodeSpec } from "./decode.ts";
 import { SpecError } from "./errors.ts";

@@ -6,7 +6,8 @@ import {
 } from "../../core/cgroups/v2/convert.ts";
 import { deviceFilter, encodeProgram, type Insn } from "../../core/cgroups/v2/bpf.ts";
 import { containerRules, DeviceEmulator, type DeviceRule } from "../../core/cgroups/devices.ts";
-import { cleanPath, ownCgroups, parseSystemdPath, v2Path } from "../../core/cgroups/paths.ts";
+import { ownCgroups, parseSystemdPath, v2Path } from "../../core/cgroups/paths.ts";
+import { cleanPathInside as cleanPath } from "../../core/os/path.ts";
 import { emptyStats, eventLine, statsJson } from "../../core/cgroups/stats.ts";
 import { parseCpuList } from "../../core/cgroups/v1/cpuset.ts";
 import { parseBlkio } from "../../core/cgroups/v1/blkio.ts";

@@ -2,7 +2,7 @@ import { assertEquals, assertThrows } from "./_assert.ts";
 import { fakeV2, read } from "./_cgroup_fixture.ts";
 import { newManager } from "../../core/cgroups/manager.ts";
 import { detectMode } from "../../core/cgroups/mode.ts";
-import type { CgroupSys } from "../../core/cgroups/cgroups.ts";
+import type { CgroupSys } from "../../core/os/sys.ts";
 import { containerResources } from "../../core/cgroups/container.ts";
 
 const own = new Map([["", "/user.slice/session-1.scope"]]);

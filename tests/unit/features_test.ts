@@ -31,6 +31,7 @@ Deno.test({
     const doc = featuresDocument({
       version: expected.annotations["org.opencontainers.runc.version"],
       commit: expected.annotations["org.opencontainers.runc.commit"],
+      libseccompVersion: libseccompVersion(),
     });
     // runc 1.1.5 prints true for both whatever the host has (see features.ts).
     expected.linux.apparmor.enabled = doc.linux.apparmor.enabled;
@@ -51,6 +52,7 @@ Deno.test({
     const doc = featuresDocument({
       version: expected.annotations["org.opencontainers.runc.version"],
       commit: expected.annotations["org.opencontainers.runc.commit"],
+      libseccompVersion: libseccompVersion(),
     });
     doc.linux.apparmor.enabled = true;
     doc.linux.selinux.enabled = true;
@@ -59,7 +61,7 @@ Deno.test({
 });
 
 Deno.test("features: without libseccomp, seccomp is disabled and unannotated", () => {
-  const doc = featuresDocument({ libseccompVersion: null, version: "1.1.5", commit: "c" });
+  const doc = featuresDocument({ libseccompVersion: undefined, version: "1.1.5", commit: "c" });
   assertEquals(doc.linux.seccomp, { enabled: false });
   assertEquals(doc.annotations, {
     "org.opencontainers.runc.checkpoint.enabled": "true",
@@ -89,7 +91,7 @@ Deno.test("features: with libseccomp, its version is annotated first", () => {
 });
 
 Deno.test("formatFeatures: four-space indent, trailing newline, Go's HTML escapes", () => {
-  const doc = featuresDocument({ libseccompVersion: null, commit: "<a&b>" });
+  const doc = featuresDocument({ libseccompVersion: undefined, commit: "<a&b>" });
   const text = formatFeatures(doc);
   assert(text.endsWith("}\n"));
   assert(text.includes('\n    "ociVersionMin": "1.0.0",'));

@@ -1,5 +1,6 @@
 import { assertEquals } from "./_assert.ts";
-import { formatLine, goJSONString, goQuote, osErrorText, rfc3339 } from "../../core/log.ts";
+import { formatLine, goJSONString, goQuote, rfc3339 } from "../../core/log.ts";
+import { osErrorText } from "../../core/os/errno.ts";
 
 const T = new Date(Date.UTC(2026, 10, 28, 0, 21, 24));
 const utc = new Date().getTimezoneOffset() === 0;

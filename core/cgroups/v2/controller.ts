@@ -5,7 +5,7 @@
  * @module
  */
 import type { LinuxResources } from "../../spec/types.ts";
-import type { CgroupSys } from "../cgroups.ts";
+import type { CgroupSys } from "../../os/sys.ts";
 import type { Writer } from "../file.ts";
 import type { Stats } from "../stats.ts";
 

@@ -6,11 +6,12 @@
  * @module
  */
 import type { LinuxResources } from "../../spec/types.ts";
-import type { CgroupManager, CgroupPaths, CgroupSys, FreezerState } from "../cgroups.ts";
+import type { CgroupManager, CgroupPaths, FreezerState } from "../cgroups.ts";
+import type { CgroupSys } from "../../os/sys.ts";
 import { CgroupError, errnoOf, exists, readOptional, writeFile, Writer } from "../file.ts";
 import { emptyStats, type Stats } from "../stats.ts";
 import { allPids, removeTree } from "../tree.ts";
-import { osErrorText } from "../../log.ts";
+import { osErrorText } from "../../os/errno.ts";
 import type { V2Controller } from "./controller.ts";
 import { cpu } from "./cpu.ts";
 import { cpuset } from "./cpuset.ts";

@@ -1,10 +1,33 @@
 /**
- * The syscalls core/ needs beyond what Deno offers. ffi/helper.ts implements it
- * with the C helper; tests can hand core/ a fake.
+ * The syscall surface of core/: what it needs beyond Deno's own APIs.
+ * ffi/helper.ts implements it with the C helper; tests hand core/ a fake, so
+ * everything core/ does to processes, sockets and mounts can be recorded.
+ * This is the bottom layer: it imports nothing of the project.
  *
  * @module
  */
-import type { CgroupSys } from "../cgroups/cgroups.ts";
+
+/**
+ * The syscalls the cgroup code needs beyond the file system (bound in
+ * ffi/helper.ts from csrc/ffi_cgroup.c); Sys extends it.
+ */
+export interface CgroupSys {
+  /**
+   * Loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it to a cgroup
+   * v2 directory in place of the device programs attached before.
+   *
+   * @param dir the cgroup v2 directory
+   * @param insns the program, 8 bytes per instruction (v2/bpf.ts)
+   * @throws Error naming bpf(2) and, when the verifier refused it, its log
+   */
+  bpfDeviceFilter(dir: string, insns: Uint8Array<ArrayBuffer>): void;
+  /** The ids of the device programs attached to a cgroup v2 directory. */
+  bpfDevicePrograms(dir: string): number[];
+  /** An eventfd the kernel signals on OOM in the v1 memory cgroup at dir. */
+  oomEventFd(dir: string): number;
+  /** Waits up to timeoutMs (-1: forever) for an eventfd; true when it fired. */
+  eventfdWait(fd: number, timeoutMs: number): Promise<boolean>;
+}
 
 /** The syscall surface of the lifecycle code. */
 export interface Sys extends CgroupSys {
@@ -65,4 +88,38 @@ export interface Sys extends CgroupSys {
   write(fd: number, bytes: Uint8Array<ArrayBuffer>): number;
   /** fcntl(fd, F_GETFL). */
   fdFlags(fd: number): number;
+  /** kill(2) with a signal number; throws a SyscallError (ESRCH when the process is gone). */
+  kill(pid: number, signo: number): void;
+  /** libseccomp, loaded on first use; undefined when the library is missing. */
+  libseccomp(): Promise<Libseccomp | undefined>;
+}
+
+/** The parts of libseccomp the seccomp compiler uses (ffi/libseccomp.ts binds them). */
+export interface Libseccomp {
+  /** A filter context with this default action; a handle to release. */
+  init(defaultAction: number): Deno.PointerValue;
+  release(ctx: Deno.PointerValue): void;
+  /** The token (AUDIT_ARCH value) of an architecture name such as `x86_64`; 0 when unknown. */
+  archResolve(name: string): number;
+  archNative(): number;
+  /** 0 or -errno */
+  archAdd(ctx: Deno.PointerValue, arch: number): number;
+  /** The native number of a syscall, or -1 when libseccomp does not know it. */
+  syscallResolve(name: string): number;
+  /** The number of a syscall on an architecture, or a negative value. */
+  syscallResolveArch(arch: number, name: string): number;
+  /** 0 or -errno */
+  attrSet(ctx: Deno.PointerValue, attr: number, value: number): number;
+  /** 0 or -errno; conds: struct scmp_arg_cmp[] */
+  ruleAdd(
+    ctx: Deno.PointerValue,
+    action: number,
+    syscall: number,
+    conds: Uint8Array<ArrayBuffer>,
+    count: number,
+  ): number;
+  /** The BPF program of the filter. */
+  exportBpf(ctx: Deno.PointerValue): Uint8Array;
+  /** The library's API level (seccomp_api_get), 0 when it does not say. */
+  apiLevel(): number;
 }

@@ -1,0 +1,147 @@
+/**
+ * Facts about the host and the calling process that several layers decide
+ * on: the effective ids, whether we run in a user namespace, whether the
+ * runtime runs rootless (decided once, from `--rootless` and the ids), which
+ * LSMs are on, and whether the kernel is new enough. Read from /proc and /sys
+ * when asked; nothing here is cached across calls but the kernel check.
+ *
+ * @module
+ */
+
+/** The oldest kernel this runtime supports (TIOCGPTPEER, the newest call it cannot do without, is 4.13). */
+export const MIN_KERNEL = { major: 4, minor: 14 } as const;
+
+function statusIds(field: "Uid" | "Gid"): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+\\d+\\s+(\\d+)`, "m").exec(
+      Deno.readTextFileSync("/proc/self/status"),
+    );
+    if (m) return Number(m[1]);
+  } catch { /* no /proc: fall back to the real id */ }
+  return (field === "Uid" ? Deno.uid() : Deno.gid()) ?? 0;
+}
+
+/** The effective uid (Deno.uid() is the real one; runc decides on the effective). */
+export function euid(): number {
+  return statusIds("Uid");
+}
+
+/** The effective gid. */
+export function egid(): number {
+  return statusIds("Gid");
+}
+
+/**
+ * libcontainer/userns.RunningInUserNS: this process's user namespace is not
+ * the initial one (the first uid_map line is not `0 0 4294967295`).
+ */
+export function runningInUserNS(): boolean {
+  let map: string;
+  try {
+    map = Deno.readTextFileSync("/proc/self/uid_map");
+  } catch {
+    return false;
+  }
+  if (map === "") return true;
+  const f = map.trim().split(/\s+/);
+  return !(f[0] === "0" && f[1] === "0" && f[2] === "4294967295");
+}
+
+/** How the runtime runs, decided once per call and passed down. */
+export interface Rootless {
+  /**
+   * The effective uid is not 0: the spec must map ids into a user namespace,
+   * and only what an ordinary user may do is tried (runc's RootlessEUID).
+   */
+  euid: boolean;
+  /**
+   * Cgroups the user may not manage are skipped rather than failing (runc's
+   * RootlessCgroups: `--rootless true`, or auto with a non-zero euid or
+   * inside a user namespace).
+   */
+  cgroups: boolean;
+}
+
+/** An error in the global `--rootless` value. */
+export class RootlessFlagError extends Error {
+  /** @param value the value given */
+  constructor(value: string) {
+    super(`invalid value ${JSON.stringify(value)} for flag -rootless: parse error`);
+    this.name = "RootlessFlagError";
+  }
+}
+
+/**
+ * runc 1.1's decision (shouldUseRootlessCgroupManager and RootlessEUID):
+ * `--rootless true|false` says it for cgroups; `auto` (or "") decides from the
+ * effective uid and the user namespace.
+ *
+ * @param flag the global `--rootless` value: `auto`, `true`, `false` (Go's ParseBool forms)
+ * @param ids the effective uid and whether we run in a user namespace (default: this process's)
+ * @returns the decision
+ * @throws RootlessFlagError for another value
+ */
+export function decideRootless(
+  flag: string,
+  ids: { euid: number; inUserNS: () => boolean } = { euid: euid(), inUserNS: runningInUserNS },
+): Rootless {
+  const rootlessEuid = ids.euid !== 0;
+  let cgroups: boolean;
+  if (flag === "" || flag === "auto") cgroups = rootlessEuid || ids.inUserNS();
+  else if (["1", "t", "T", "TRUE", "true", "True"].includes(flag)) cgroups = true;
+  else if (["0", "f", "F", "FALSE", "false", "False"].includes(flag)) cgroups = false;
+  else throw new RootlessFlagError(flag);
+  return { euid: rootlessEuid, cgroups };
+}
+
+/** Whether SELinux is enabled on this host (selinuxfs is mounted). */
+export function selinuxEnabled(): boolean {
+  try {
+    return / - selinuxfs /.test(Deno.readTextFileSync("/proc/self/mountinfo"));
+  } catch {
+    return false;
+  }
+}
+
+/** Where to write an AppArmor exec profile, or undefined when AppArmor is off. */
+export function apparmorExecAttr(): string | undefined {
+  try {
+    if (Deno.readTextFileSync("/sys/module/apparmor/parameters/enabled").trim() !== "Y") {
+      return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+  try {
+    Deno.statSync("/proc/self/attr/apparmor/exec");
+    return "/proc/self/attr/apparmor/exec";
+  } catch {
+    return "/proc/self/attr/exec";
+  }
+}
+
+/**
+ * The kernel's version from its release string (`6.1.0-26-amd64` → 6.1).
+ *
+ * @param release uname -r
+ * @returns major and minor, or undefined when the string does not start with them
+ */
+export function kernelVersion(release: string): { major: number; minor: number } | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
+}
+
+/**
+ * Checks that the kernel is at least {@linkcode MIN_KERNEL}.
+ *
+ * @param release uname -r (default: this host's)
+ * @returns undefined when it is, else the error message
+ */
+export function kernelTooOld(release: string = Deno.osRelease()): string | undefined {
+  const v = kernelVersion(release);
+  if (!v) return undefined; // an unusual release string: let the syscalls speak
+  if (v.major > MIN_KERNEL.major || (v.major === MIN_KERNEL.major && v.minor >= MIN_KERNEL.minor)) {
+    return undefined;
+  }
+  return `this kernel (${release}) is too old: runc needs Linux ${MIN_KERNEL.major}.${MIN_KERNEL.minor} or later`;
+}
