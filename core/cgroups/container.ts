@@ -14,6 +14,8 @@ import { CgroupError, writeFile } from "./file.ts";
 import { fromPaths, newManager } from "./manager.ts";
 import { signalProcess, SIGNALS } from "../os/signals.ts";
 import type { Sys } from "../os/sys.ts";
+import { pathError } from "../os/errno.ts";
+import { joinPath } from "../os/path.ts";
 
 /** The resources a new container gets: the spec's, with runc's default device rules added. */
 export function containerResources(spec: Spec): LinuxResources {
@@ -121,38 +123,87 @@ export async function signalAll(
 }
 
 /**
- * Moves a process (an exec'd one) into a container's cgroups, or into
- * existing sub-cgroups of them (`runc exec --cgroup`: `PATH` for every
- * hierarchy, `CTRL[,CTRL]:PATH` for some; on v2 only `PATH`).
+ * Parses `runc exec --cgroup` values as runc 1.1 does: one `PATH` for every
+ * hierarchy, or `CTRL[,CTRL]:PATH` pairs, each controller once.
+ *
+ * @param args the --cgroup values
+ * @returns sub-cgroup paths by controller (`""`: every hierarchy)
+ * @throws CgroupError `invalid --cgroup argument: ...` in runc's words
+ */
+export function parseSubCgroups(args: readonly string[]): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const c of args) {
+    const cs = c.split(":");
+    if (cs.length > 2) throw new CgroupError(`invalid --cgroup argument: ${c}`);
+    if (cs.length === 1) {
+      if (args.length !== 1) {
+        throw new CgroupError(`invalid --cgroup argument: ${c} (missing <controller>: prefix)`);
+      }
+      paths.set("", c);
+      continue;
+    }
+    for (const ctrl of cs[0]!.split(",")) {
+      if (ctrl === "") {
+        throw new CgroupError(`invalid --cgroup argument: ${c} (empty <controller> prefix)`);
+      }
+      if (paths.has(ctrl)) {
+        throw new CgroupError(
+          `invalid --cgroup argument(s): controller ${ctrl} specified multiple times`,
+        );
+      }
+      paths.set(ctrl, cs[1]!);
+    }
+  }
+  return paths;
+}
+
+/**
+ * The cgroups an exec'd process joins: the container's, or sub-cgroups of
+ * them (runc's SubCgroupPaths), each of which must stay inside its parent.
  *
  * @param paths the container's saved cgroup paths
- * @param pid the process
- * @param sub the --cgroup values
- * @throws CgroupError when a sub-cgroup does not exist or cannot be joined
+ * @param sub parsed --cgroup values ({@linkcode parseSubCgroups})
+ * @returns the directories by controller
+ * @throws CgroupError for a path that leaves its cgroup or an unknown controller
  */
-export function joinCgroups(paths: CgroupPaths | undefined, pid: number, sub: string[] = []): void {
-  if (!paths) return;
-  const byController = new Map<string, string>();
-  let all: string | undefined;
-  for (const s of sub) {
-    const colon = s.indexOf(":");
-    if (colon < 0) all = s;
-    else for (const c of s.slice(0, colon).split(",")) byController.set(c, s.slice(colon + 1));
+export function execCgroupPaths(paths: CgroupPaths, sub: ReadonlyMap<string, string>): CgroupPaths {
+  const out: CgroupPaths = { ...paths };
+  const inside = (dir: string, add: string) => {
+    const p = joinPath(dir, add);
+    if (!p.startsWith(dir)) throw new CgroupError(`${add} is not a sub cgroup path`);
+    return p;
+  };
+  const all = sub.get("");
+  if (all !== undefined) {
+    for (const [c, dir] of Object.entries(paths)) out[c] = inside(dir, all);
+    return out;
   }
-  const v2 = Object.keys(paths).length === 1 && paths[""] !== undefined;
-  if (v2 && byController.size > 0) {
-    throw new CgroupError("--cgroup: controller:path pairs are for cgroup v1; give a path");
+  for (const [ctrl, add] of sub) {
+    const dir = paths[ctrl];
+    if (dir === undefined) throw new CgroupError(`unknown controller ${ctrl} in SubCgroupPaths`);
+    out[ctrl] = inside(dir, add);
   }
-  for (const [c, dir] of Object.entries(paths)) {
-    const inner = byController.get(c) ?? all;
-    const target = inner ? `${dir}/${inner.replace(/^\/+/, "")}` : dir;
-    if (inner) {
-      try {
-        Deno.statSync(target);
-      } catch {
-        throw new CgroupError(`--cgroup: sub-cgroup ${target} does not exist`);
-      }
+  return out;
+}
+
+/**
+ * Moves a process (an exec'd one) into cgroups, as runc's setns process does.
+ *
+ * @param paths the directories ({@linkcode execCgroupPaths})
+ * @param pid the process
+ * @throws CgroupError `error adding pid N to cgroups: ...` naming cgroup.procs
+ */
+export function joinCgroups(paths: CgroupPaths, pid: number): void {
+  for (const dir of Object.values(paths)) {
+    const procs = `${dir}/cgroup.procs`;
+    try {
+      Deno.writeTextFileSync(procs, String(pid));
+    } catch (e) {
+      throw new CgroupError(
+        `error adding pid ${pid} to cgroups: failed to write ${pid} to cgroup.procs: ` +
+          pathError("open", procs, e),
+        { cause: e },
+      );
     }
-    writeFile(target, "cgroup.procs", String(pid));
   }
 }

@@ -128,10 +128,18 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   let host: HostConsole | undefined;
   if (process.terminal && !opts.detach) host = findHostConsole(sys);
 
+  // --cgroup is checked before anything runs.
+  const { execCgroupPaths, joinCgroups, parseSubCgroups } = await import(
+    "../cgroups/container.ts"
+  );
+  const cgroupPaths = st.cgroupPaths
+    ? execCgroupPaths(st.cgroupPaths, parseSubCgroups(opts.cgroups ?? []))
+    : undefined;
   const ops = planExec({
     process,
     namespaces: st.config.linux?.namespaces ?? [],
     initPid: st.initPid,
+    oomScoreAdj: st.config.process?.oomScoreAdj,
     id: opts.id,
     extraFds: opts.preserveFds,
     apparmorExecAttr: apparmorExecAttr(),
@@ -146,10 +154,9 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     pid = await runInit(sys, ops, st.bundle, {
       // Known from here on, so a failure below kills and reaps it. It joins the
       // container's cgroups (or the --cgroup sub-cgroups) before it runs.
-      onPid: async (p) => {
+      onPid: (p) => {
         pid = p;
-        const { joinCgroups } = await import("../cgroups/container.ts");
-        joinCgroups(st.cgroupPaths, p, opts.cgroups ?? []);
+        if (cgroupPaths) joinCgroups(cgroupPaths, p);
       },
       onHooks: () => Promise.reject(new Error("exec runs no hooks")),
       onConsole: consoleHandler(sys, opts.consoleSocket, (fd) => (consoleFd = fd)),

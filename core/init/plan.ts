@@ -7,7 +7,14 @@
  * @module
  */
 import type { Mount, Process, Spec } from "../spec/types.ts";
-import { MS, parseMountOptions, recursiveAttrs } from "../mounts/options.ts";
+import {
+  isBind,
+  mountDestination,
+  MS,
+  parseMountOptions,
+  recursiveAttrs,
+} from "../mounts/options.ts";
+import { cleanPath } from "../os/path.ts";
 import { type Op, Opcode, Tag, Target } from "./protocol.ts";
 import { capabilityMask } from "./caps.ts";
 import { rlimitNumber } from "../spec/rlimits.ts";
@@ -170,13 +177,15 @@ export function planInit(input: PlanInput): Plan {
       ops.push({ op: Opcode.READONLY_PATH, str: [p] });
     }
     for (const p of spec.linux?.maskedPaths ?? []) ops.push({ op: Opcode.MASK_PATH, str: [p] });
+    // runc's finalizeRootfs: the container's umask is 022 unless the user has one.
+    if (process.user?.umask === undefined) ops.push({ op: Opcode.UMASK, num: [0o022] });
   }
   ops.push(
     ...planProcess(process, {
       apparmorExecAttr: input.apparmorExecAttr,
       selinuxEnabled: input.selinuxEnabled ?? false,
       extraEnv: input.extraEnv ?? [],
-      oomScoreAdj: true,
+      oomScoreAdj: process.oomScoreAdj,
       seccomp: input.seccomp,
       setgroupsDenied: input.setgroupsDenied ?? false,
     }),
@@ -223,8 +232,12 @@ export interface ProcessPlanOptions {
   selinuxEnabled: boolean;
   /** Environment added to process.env. */
   extraEnv: readonly string[];
-  /** Apply process.oomScoreAdj (the init does; runc exec does not). */
-  oomScoreAdj: boolean;
+  /**
+   * The oom_score_adj to set: the container's (its config's
+   * process.oomScoreAdj), for its init and for every exec'd process, as runc
+   * sets it; undefined leaves the inherited one.
+   */
+  oomScoreAdj: number | undefined;
   /** setgroups is denied: no supplementary groups can be set (rootless, single mapping). */
   setgroupsDenied?: boolean;
 }
@@ -259,10 +272,10 @@ export function planProcess(process: Process, opts: ProcessPlanOptions): Op[] {
     }
     ops.push({ op: Opcode.WRITE_FILE, str: ["/proc/self/attr/exec", process.selinuxLabel] });
   }
-  if (opts.oomScoreAdj && process.oomScoreAdj !== undefined) {
+  if (opts.oomScoreAdj !== undefined) {
     ops.push({
       op: Opcode.WRITE_FILE,
-      str: ["/proc/self/oom_score_adj", `${process.oomScoreAdj}`],
+      str: ["/proc/self/oom_score_adj", `${opts.oomScoreAdj}`],
     });
   }
   for (const r of process.rlimits ?? []) {
@@ -352,7 +365,7 @@ function planRootfs(input: PlanInput, inUserns: boolean): Op[] {
 
   const mounts = spec.mounts ?? [];
   // Devices never go onto the image's own /dev: it gets a tmpfs unless the spec mounts one.
-  if (!mounts.some((m) => normalizeDestination(m.destination) === "/dev")) {
+  if (!mounts.some((m) => mountDestination(m.destination) === "/dev")) {
     ops.push({
       op: Opcode.MOUNT,
       str: ["tmpfs", "/dev", "tmpfs", withMountLabel(input, "mode=755,size=65536k")],
@@ -367,9 +380,13 @@ function planRootfs(input: PlanInput, inUserns: boolean): Op[] {
       namespaces.some((n) => n.type === "mount" && !n.path)
     ? { next: 1 }
     : undefined;
-  for (const m of mounts) ops.push(...planMount(input, m, hasNetNs, sources));
+  // Read-only tmpfs mounts (and /dev) are made read-write, so that what goes
+  // under them (devices, /dev/pts, the cwd) can be made, and turned read-only
+  // at the end, as runc's finalizeRootfs does.
+  const late: string[] = [];
+  for (const m of mounts) ops.push(...planMount(input, m, hasNetNs, sources, late));
 
-  const devIsBind = mounts.some((m) => normalizeDestination(m.destination) === "/dev" && isBind(m));
+  const devIsBind = mounts.some((m) => mountDestination(m.destination) === "/dev" && isBind(m));
   if (!devIsBind) ops.push(...planDevices(input, inUserns));
 
   ops.push(...planCreateHooks(input));
@@ -390,6 +407,7 @@ function planRootfs(input: PlanInput, inUserns: boolean): Op[] {
   if (rootPropFlags) {
     ops.push({ op: Opcode.MOUNT, str: ["", "/", "", ""], num: [rootPropFlags, Target.EXISTING] });
   }
+  for (const dest of late) ops.push({ op: Opcode.REMOUNT, str: [dest], num: [MS.RDONLY] });
   if (spec.root?.readonly) ops.push({ op: Opcode.REMOUNT, str: ["/"], num: [MS.RDONLY] });
   return ops;
 }
@@ -419,61 +437,6 @@ export function consoleOp(process: Process | undefined, mountConsole: boolean): 
   return { op: Opcode.CONSOLE, num: [mountConsole ? 1 : 0, size?.height ?? 0, size?.width ?? 0] };
 }
 
-function isBind(m: Mount): boolean {
-  return m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind");
-}
-
-/**
- * A destination as a clean absolute path inside the rootfs. Relative ones are
- * taken from the root, as runc 1.1 does (it warns); one that climbs above the
- * root with ".." is refused.
- */
-export function normalizeDestination(dest: string): string {
-  const out: string[] = [];
-  for (const part of dest.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length === 0) {
-        throw new Error(`mount destination ${dest} escapes the container's root`);
-      }
-      out.pop();
-    } else out.push(part);
-  }
-  return `/${out.join("/")}`;
-}
-
-/** The files under /proc that lxcfs-style mounts may cover (runc's list). */
-const PROC_MOUNTS_ALLOWED = new Set([
-  "/proc/cpuinfo",
-  "/proc/diskstats",
-  "/proc/meminfo",
-  "/proc/stat",
-  "/proc/swaps",
-  "/proc/uptime",
-  "/proc/loadavg",
-  "/proc/slabinfo",
-  "/proc/net/dev",
-]);
-
-/**
- * runc's checkProcMount, and the same for /sys: /proc must be a procfs and
- * nothing may be mounted inside it but a few lxcfs files, so no write meant for
- * procfs (sysctl, LSM attributes) can land on something else; /sys must be a
- * sysfs or the host's /sys bound.
- */
-export function checkSpecialMount(m: Mount, dest: string): void {
-  if (dest === "/proc") {
-    if (m.type !== "proc") {
-      throw new Error(`"${dest}" cannot be mounted because it is not of type proc`);
-    }
-  } else if (dest.startsWith("/proc/") && !PROC_MOUNTS_ALLOWED.has(dest)) {
-    throw new Error(`"${dest}" cannot be mounted because it is inside /proc`);
-  }
-  if (dest === "/sys" && m.type !== "sysfs" && !(isBind(m) && m.source === "/sys")) {
-    throw new Error(`"${dest}" cannot be mounted because it is not of type sysfs`);
-  }
-}
-
 /**
  * Mount data with linux.mountLabel as its SELinux context, where SELinux is
  * enabled (runc's label.FormatMountLabel); the data as it is otherwise.
@@ -494,10 +457,10 @@ function planMount(
   m: Mount,
   hasNetNs: boolean,
   sources?: { next: number },
+  late: string[] = [],
 ): Op[] {
   const opts = parseMountOptions(m.options);
-  const dest = normalizeDestination(m.destination);
-  checkSpecialMount(m, dest);
+  const dest = mountDestination(m.destination);
   const ops: Op[] = [];
   if (m.type === "sysfs" && !hasNetNs) {
     // sysfs shows the network namespace it is mounted in: without one of its
@@ -541,6 +504,11 @@ function planMount(
   } else {
     // proc, sysfs and mqueue take no context= (runc labels none of them this way).
     const labelled = !["proc", "sysfs", "mqueue"].includes(m.type ?? "");
+    let flags = opts.flags;
+    if ((m.type === "tmpfs" || dest === "/dev") && flags & MS.RDONLY) {
+      flags &= ~MS.RDONLY;
+      late.push(dest);
+    }
     ops.push({
       op: Opcode.MOUNT,
       str: [
@@ -549,7 +517,7 @@ function planMount(
         m.type ?? "",
         labelled ? withMountLabel(input, opts.data) : opts.data,
       ],
-      num: [opts.flags, Target.DIR, 0o755],
+      num: [flags, Target.DIR, 0o755],
     });
   }
   for (const p of opts.propagation) {
@@ -624,7 +592,11 @@ function planCgroupMount(input: PlanInput, dest: string, flags: number): Op[] {
 
 function planDevices(input: PlanInput, inUserns: boolean): Op[] {
   const ops: Op[] = [];
-  const specDevices = input.spec.linux?.devices ?? [];
+  // /dev/ptmx is always the link to the container's own devpts (below), as
+  // runc's createDevices leaves it to setupPtmx.
+  const specDevices = (input.spec.linux?.devices ?? []).filter(
+    (d) => cleanPath(`/${d.path}`) !== "/dev/ptmx",
+  );
   const devices = [
     ...DEFAULT_DEVICES.filter((d) => !specDevices.some((s) => s.path === d.path)).map((d) => ({
       path: d.path,

@@ -42,6 +42,8 @@ export interface ExecPlanInput {
   selinuxEnabled?: boolean;
   /** The container's seccomp filter, compiled. */
   seccomp?: SeccompLoad | undefined;
+  /** The container's process.oomScoreAdj (from its config, whatever the exec'd process says). */
+  oomScoreAdj?: number | undefined;
   /** setgroups is denied in the container's user namespace. */
   setgroupsDenied?: boolean;
 }
@@ -76,8 +78,10 @@ export function planExec(input: ExecPlanInput): Op[] {
       apparmorExecAttr: input.apparmorExecAttr,
       selinuxEnabled: input.selinuxEnabled ?? false,
       extraEnv: [],
-      // runc exec does not set oom_score_adj: the process inherits the init's.
-      oomScoreAdj: false,
+      // The container's, as runc's nsexec writes it for every process it
+      // starts: an exec'd process would otherwise get the caller's (a shim's
+      // is near -1000, which would make it almost immune to the OOM killer).
+      oomScoreAdj: input.oomScoreAdj,
       seccomp: input.seccomp,
       setgroupsDenied: input.setgroupsDenied ?? false,
     }),

@@ -76,6 +76,16 @@ const FLAGS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
 };
 
+/** SCMP_ACT_NOTIFY */
+const ACT_NOTIFY = 0x7fc00000;
+
+/**
+ * Syscalls that may not notify: runc refuses `write`, which carries the
+ * listener's number to runc; the init stub sends the listener itself with
+ * `sendmsg`, so that one cannot wait for the agent either.
+ */
+const NOTIFY_REFUSED = ["write", "sendmsg"];
+
 /** SECCOMP_FILTER_FLAG_NEW_LISTENER */
 export const FLAG_NEW_LISTENER = 8;
 
@@ -129,12 +139,31 @@ export function compileSeccomp(lib: Libseccomp, config: LinuxSeccomp): CompiledF
       if (r < 0 && r !== -17 /* EEXIST: the native one */) check(r, `add architecture ${a}`);
       if (!arches.includes(token)) arches.push(token);
     }
-    let notify = defaultAction === 0x7fc00000;
+    // As runc: the listener travels to runc after the filter is loaded, so the
+    // calls that carry it may not wait for the agent (which has no fd yet).
+    if (defaultAction === ACT_NOTIFY) {
+      throw new SeccompError("SCMP_ACT_NOTIFY cannot be used as default action");
+    }
+    let notify = false;
     for (const call of config.syscalls ?? []) {
       const action = actionValue(call.action, call.errnoRet);
+      if (action === ACT_NOTIFY) {
+        const level = lib.apiLevel();
+        if (level < 6) {
+          throw new SeccompError(
+            `seccomp notify unsupported: API level: got ${level}, want at least 6. ` +
+              "Please try with libseccomp >= 2.5.0 and Linux >= 5.7",
+          );
+        }
+        for (const name of call.names ?? []) {
+          if (NOTIFY_REFUSED.includes(name)) {
+            throw new SeccompError(`SCMP_ACT_NOTIFY cannot be used for the ${name} syscall`);
+          }
+        }
+      }
       // As runc: a rule that does what the default does is left out.
       if (action === defaultAction) continue;
-      if (action === 0x7fc00000) notify = true;
+      if (action === ACT_NOTIFY) notify = true;
       const args = call.args ?? [];
       // Several conditions on one argument: a rule each (runc's old behaviour), else one rule.
       const perArg = new Map<number, number>();

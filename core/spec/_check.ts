@@ -26,6 +26,10 @@ export interface HostFacts {
   intelRdtCat?: boolean;
   /** resctrl has MBA. */
   intelRdtMba?: boolean;
+  /** AppArmor is enabled (/sys/module/apparmor/parameters/enabled is Y). */
+  apparmorEnabled?: boolean;
+  /** The file-system type of the mount that holds a host path (`proc`, `sysfs`, ...). */
+  fsType?: (path: string) => string | undefined;
 }
 
 /** What checks need besides the spec. */
@@ -95,7 +99,35 @@ const PROBES: { [K in keyof HostFacts]-?: () => NonNullable<HostFacts[K]> } = {
   cgroup2Unified: () => exists("/sys/fs/cgroup/cgroup.controllers"),
   intelRdtCat: () => exists("/sys/fs/resctrl/info/L3"),
   intelRdtMba: () => exists("/sys/fs/resctrl/info/MB"),
+  apparmorEnabled: () => (readText("/sys/module/apparmor/parameters/enabled") ?? "").trim() === "Y",
+  fsType: () => fsTypeFromMountinfo,
 };
+
+/**
+ * The type of the file system that holds path, from /proc/self/mountinfo: the
+ * longest mount point above the path with its symlinks resolved.
+ */
+function fsTypeFromMountinfo(path: string): string | undefined {
+  let real: string;
+  try {
+    real = Deno.realPathSync(path);
+  } catch {
+    return undefined;
+  }
+  let best: { point: string; type: string } | undefined;
+  for (const line of (readText("/proc/self/mountinfo") ?? "").split("\n")) {
+    const [left, right] = line.split(" - ");
+    const point = left?.split(" ")[4]?.replace(
+      /\\([0-7]{3})/g,
+      (_, o) => String.fromCharCode(parseInt(o, 8)),
+    );
+    const type = right?.split(" ")[0];
+    if (!point || !type) continue;
+    const under = point === "/" || real === point || real.startsWith(`${point}/`);
+    if (under && (!best || point.length >= best.point.length)) best = { point, type };
+  }
+  return best?.type;
+}
 
 export function host<K extends keyof HostFacts>(
   ctx: ValidateContext,

@@ -21,6 +21,13 @@ export const processCheck: Check = {
     if (p.cwd === "") fail("process", "Cwd property must not be empty", "process.cwd");
     if (!p.cwd.startsWith("/")) fail("process", "Cwd must be an absolute path", "process.cwd");
     if ((p.args ?? []).length === 0) fail("process", "args must not be empty", "process.args");
+    if ((p.apparmorProfile ?? "") !== "" && !host(ctx, "apparmorEnabled")) {
+      fail(
+        "process",
+        "unable to apply apparmor profile: apparmor: config provided but apparmor not supported",
+        "process.apparmorProfile",
+      );
+    }
     if ((p.selinuxLabel ?? "") !== "" && !host(ctx, "selinuxEnabled")) {
       fail(
         "process",

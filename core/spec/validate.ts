@@ -49,6 +49,7 @@ import {
   unifiedCheck,
   userNamespaceCheck,
 } from "./_checks_validate.ts";
+import { mountDestinationsCheck } from "./_checks_mount.ts";
 import { goQuote } from "./_go.ts";
 import { SpecError } from "./errors.ts";
 import type { Spec } from "./types.ts";
@@ -85,6 +86,7 @@ export const CHECKS: readonly Check[] = [
   sysctlCheck,
   intelRdtCheck,
   rootlessCheck,
+  mountDestinationsCheck,
   rlimitsCheck,
   capabilitiesCheck,
 ];

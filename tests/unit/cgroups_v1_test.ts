@@ -4,7 +4,12 @@ import { newManager } from "../../core/cgroups/manager.ts";
 import { detectMode, v1Mounts } from "../../core/cgroups/mode.ts";
 import { observeWrites } from "../../core/cgroups/file.ts";
 import { V1Manager } from "../../core/cgroups/v1/manager.ts";
-import { containerResources, joinCgroups } from "../../core/cgroups/container.ts";
+import {
+  containerResources,
+  execCgroupPaths,
+  joinCgroups,
+  parseSubCgroups,
+} from "../../core/cgroups/container.ts";
 import type { LinuxResources } from "../../core/spec/types.ts";
 
 const own = new Map([["memory", "/sup/x"], ["", "/"]]);
@@ -286,15 +291,32 @@ Deno.test("exec --cgroup: a process joins the container's cgroups or sub-cgroups
     const m = manager(f.root);
     m.apply(1);
     const p = m.paths();
-    joinCgroups(p, 2);
+    const join = (pid: number, args: string[]) =>
+      joinCgroups(execCgroupPaths(p, parseSubCgroups(args)), pid);
+    join(2, []);
     assertEquals(read(`${p["pids"]}/cgroup.procs`), "2");
     Deno.mkdirSync(`${p["memory"]}/sub`);
     Deno.mkdirSync(`${p["pids"]}/other`);
-    joinCgroups(p, 3, ["memory:sub", "pids:other"]);
+    join(3, ["memory:sub", "pids:other"]);
     assertEquals(read(`${p["memory"]}/sub/cgroup.procs`), "3");
     assertEquals(read(`${p["pids"]}/other/cgroup.procs`), "3");
     assertEquals(read(`${p["cpu"]}/cgroup.procs`), "3");
-    assertThrows(() => joinCgroups(p, 4, ["nope"]), "does not exist");
+    // runc's words, which engines and runc's own tests match.
+    assertThrows(
+      () => join(4, ["nope"]),
+      `error adding pid 4 to cgroups: failed to write 4 to cgroup.procs: open ${
+        p["blkio"]
+      }/nope/cgroup.procs: no such file or directory`,
+    );
+    assertThrows(() => join(4, ["cpu:x:y"]), "invalid --cgroup argument: cpu:x:y");
+    assertThrows(
+      () => join(4, ["a", "b"]),
+      "invalid --cgroup argument: a (missing <controller>: prefix)",
+    );
+    assertThrows(() => join(4, [",cpu:x"]), "(empty <controller> prefix)");
+    assertThrows(() => join(4, ["cpu:x", "cpu:y"]), "controller cpu specified multiple times");
+    assertThrows(() => join(4, ["../x"]), "../x is not a sub cgroup path");
+    assertThrows(() => join(4, ["nosuch:x"]), "unknown controller nosuch in SubCgroupPaths");
   } finally {
     f.dispose();
   }

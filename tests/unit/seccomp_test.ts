@@ -78,3 +78,37 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "notify is refused where the listener could never reach the agent (runc's words)",
+  ignore: libseccomp() === undefined,
+  fn: () => {
+    const lib = libseccomp()!;
+    const notify = (names: string[]) =>
+      compileSeccomp(lib, {
+        defaultAction: "SCMP_ACT_ALLOW",
+        syscalls: [{ names, action: "SCMP_ACT_NOTIFY" }],
+      });
+    assertThrows(
+      () => notify(["mkdir", "write"]),
+      "SCMP_ACT_NOTIFY cannot be used for the write syscall",
+    );
+    assertThrows(
+      () => notify(["sendmsg"]),
+      "SCMP_ACT_NOTIFY cannot be used for the sendmsg syscall",
+    );
+    assertEquals(notify(["read", "close"]).notify, true);
+    assertThrows(
+      () => compileSeccomp(lib, { defaultAction: "SCMP_ACT_NOTIFY" }),
+      "SCMP_ACT_NOTIFY cannot be used as default action",
+    );
+    assertThrows(
+      () =>
+        compileSeccomp({ ...lib, apiLevel: () => 5 }, {
+          defaultAction: "SCMP_ACT_ALLOW",
+          syscalls: [{ names: ["mkdir"], action: "SCMP_ACT_NOTIFY" }],
+        }),
+      "seccomp notify unsupported: API level: got 5, want at least 6",
+    );
+  },
+});

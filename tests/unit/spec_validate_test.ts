@@ -20,6 +20,8 @@ const HOST = {
   cgroup2Unified: false,
   intelRdtCat: false,
   intelRdtMba: false,
+  apparmorEnabled: false,
+  fsType: (path: string) => path === "/proc" ? "proc" : path === "/sys" ? "sysfs" : "ext4",
 };
 
 const CTX: ValidateContext = { bundleDir: "/nonexistent-bundle", host: HOST };
@@ -74,6 +76,7 @@ Deno.test("every check has a unique name and a test below", () => {
       "sysctl",
       "intelRdt",
       "rootless",
+      "mountDestinations",
       "rlimits",
       "capabilities",
     ],
@@ -94,6 +97,92 @@ Deno.test("check process", () => {
     "selinux label is specified in config, but selinux is disabled or not supported",
   );
   assertEquals(accepts("process", label, { ...CTX, host: { ...HOST, selinuxEnabled: true } }), []);
+  const profile = mutate((s) => s.process!.apparmorProfile = "docker-default");
+  refuses(
+    "process",
+    profile,
+    "unable to apply apparmor profile: apparmor: config provided but apparmor not supported",
+  );
+  assertEquals(
+    accepts("process", profile, { ...CTX, host: { ...HOST, apparmorEnabled: true } }),
+    [],
+  );
+});
+
+Deno.test("check mountDestinations", () => {
+  assertEquals(accepts("mountDestinations", base()), []);
+  const withMount = (m: Spec["mounts"] & object) => mutate((s) => s.mounts = [...s.mounts!, ...m]);
+  refuses(
+    "mountDestinations",
+    withMount([{ destination: "/../etc", type: "tmpfs", source: "tmpfs" }]),
+    "mount destination /../etc escapes the container's root",
+  );
+  refuses(
+    "mountDestinations",
+    withMount([{ destination: "a/../..", type: "tmpfs", source: "tmpfs" }]),
+    "mount destination a/../.. escapes the container's root",
+  );
+  assertEquals(
+    accepts("mountDestinations", withMount([{ destination: "data/x/../y", type: "tmpfs" }])),
+    [],
+  );
+  // A mount over the whole rootfs would do nothing (the container pivots into the rootfs below it).
+  refuses(
+    "mountDestinations",
+    withMount([{ destination: "/", type: "tmpfs", source: "tmpfs" }]),
+    "mount destination / is the container's root: mount over the rootfs with root.path instead",
+  );
+  refuses(
+    "mountDestinations",
+    withMount([{ destination: "/data/..", type: "bind", source: "/tmp", options: ["bind"] }]),
+    "mount destination /data/.. is the container's root: mount over the rootfs with root.path instead",
+  );
+  // /proc: a procfs, or the host's procfs bound (runc's "rootless with host pidns").
+  const proc = (m: Spec["mounts"] & object) =>
+    mutate((s) => s.mounts = [...s.mounts!.filter((x) => x.destination !== "/proc"), ...m]);
+  refuses(
+    "mountDestinations",
+    proc([{ destination: "/proc", type: "tmpfs", source: "tmpfs" }]),
+    '"/proc" cannot be mounted because it is not of type proc',
+  );
+  refuses(
+    "mountDestinations",
+    proc([{ destination: "/proc", type: "none", source: "/tmp", options: ["rbind"] }]),
+    '"/proc" cannot be mounted because it is not of type proc',
+  );
+  assertEquals(
+    accepts(
+      "mountDestinations",
+      proc([{ destination: "/proc", type: "none", source: "/proc", options: ["rbind"] }]),
+    ),
+    [],
+  );
+  refuses(
+    "mountDestinations",
+    withMount([{ destination: "/proc/sys", type: "tmpfs", source: "tmpfs" }]),
+    '"/proc/sys" cannot be mounted because it is inside /proc',
+  );
+  assertEquals(
+    accepts(
+      "mountDestinations",
+      withMount([{ destination: "/proc/cpuinfo", type: "bind", source: "/x" }]),
+    ),
+    [],
+  );
+  const sys = (m: Spec["mounts"] & object) =>
+    mutate((s) => s.mounts = [...s.mounts!.filter((x) => x.destination !== "/sys"), ...m]);
+  refuses(
+    "mountDestinations",
+    sys([{ destination: "/sys", type: "tmpfs", source: "tmpfs" }]),
+    '"/sys" cannot be mounted because it is not of type sysfs',
+  );
+  assertEquals(
+    accepts(
+      "mountDestinations",
+      sys([{ destination: "/sys", type: "bind", source: "/sys", options: ["rbind"] }]),
+    ),
+    [],
+  );
 });
 
 Deno.test("check console", () => {
