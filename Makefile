@@ -11,9 +11,13 @@ export DENO_NO_UPDATE_CHECK := 1
 
 CC ?= cc
 CROSS_CC_aarch64 := aarch64-linux-gnu-gcc
-CFLAGS_COMMON := -std=gnu11 -Os -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing
-STUB_SRC := csrc/init_stub.c csrc/program.c csrc/ops.c csrc/hooks.c csrc/console.c csrc/fdpass.c
-STUB_HDR := csrc/program.h csrc/protocol.h csrc/fdpass.h
+# Hardened: stack protector, fortified libc calls where the libc has them,
+# read-only relocations bound at start (full RELRO).
+CFLAGS_COMMON := -std=gnu11 -Os -Wall -Wextra -Werror -D_GNU_SOURCE -fno-strict-aliasing \
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -Wl,-z,relro,-z,now
+STUB_SRC := $(addprefix csrc/,init_stub.c program.c dispatch.c report.c errtext.c fds.c ns.c \
+	sync.c root.c mount.c proc.c identity.c process.c seccomp.c console.c hooks.c fdpass.c)
+STUB_HDR := $(wildcard csrc/*.h)
 HELPER_SRC := csrc/ffi_helper.c csrc/ffi_cgroup.c csrc/fdpass.c
 
 # Architectures whose helpers we can build here: the host's, plus aarch64 when

@@ -22,6 +22,7 @@ import {
   type CreateOptions,
 } from "./core/container/create.ts";
 import { ffiSys } from "./ffi/helper.ts";
+import { decideRootless } from "./core/os/host.ts";
 
 import {
   deleteContainer as remove,
@@ -50,6 +51,7 @@ export function createContainer(
     noNewKeyring: false,
     preserveFds: 0,
     foreground: false,
+    rootless: decideRootless("auto"),
     ...opts,
   });
 }

@@ -7,6 +7,7 @@
 import type { Command, CommandContext, Flag } from "./command.ts";
 import { checkArgs } from "./args.ts";
 import type { CreateOptions } from "../core/container/create.ts";
+import { decideRootless } from "../core/os/host.ts";
 
 /** The create options `create` and `run` share, from the parsed flags. */
 export function createOptions(ctx: CommandContext): Omit<CreateOptions, "foreground"> {
@@ -24,6 +25,7 @@ export function createOptions(ctx: CommandContext): Omit<CreateOptions, "foregro
     noNewKeyring: ctx.flags["no-new-keyring"] === true,
     preserveFds: Number(ctx.flags["preserve-fds"] ?? 0),
     systemdCgroup: ctx.global.systemdCgroup,
+    rootless: decideRootless(ctx.global.rootless),
   };
 }
 

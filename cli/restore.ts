@@ -5,6 +5,7 @@
  */
 
 import type { Command } from "./command.ts";
+import { decideRootless } from "../core/os/host.ts";
 import { checkArgs } from "./args.ts";
 import { CONSOLE_SOCKET_FLAG, NO_PIVOT_FLAG, PID_FILE_FLAG } from "./create.ts";
 import { command as checkpoint, str } from "./checkpoint.ts";
@@ -81,6 +82,7 @@ using the runc checkpoint command.`,
       noSubreaper: f["no-subreaper"] === true,
       noPivot: f["no-pivot"] === true,
       systemdCgroup: ctx.global.systemdCgroup,
+      rootless: decideRootless(ctx.global.rootless),
       imagePath: str(f["image-path"]),
       workPath: str(f["work-path"]),
       tcpEstablished: f["tcp-established"] === true,

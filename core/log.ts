@@ -70,6 +70,11 @@ export function logToStderr(): boolean {
   return toStderr;
 }
 
+/** Whether debug lines are logged (runc's `--debug`). */
+export function debugEnabled(): boolean {
+  return threshold >= RANK.debug;
+}
+
 /** Logs at debug level (shown with `--debug` only). */
 export function logDebug(msg: string, fields?: LogFields): void {
   emit("debug", msg, fields);

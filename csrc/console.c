@@ -20,22 +20,13 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "fdpass.h"
-#include "program.h"
+#include "console.h"
+#include "mount.h"
+#include "report.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
-
-/* Sends a record with one fd attached. */
-static int send_record_fd(struct program *prog, int tag, int index, int fd)
-{
-	struct rp_record rec;
-	memset(&rec, 0, sizeof(rec));
-	rec.tag = (uint32_t)tag;
-	rec.index = index;
-	return send_with_fd(prog->sync_fd, &rec, sizeof(rec), fd);
-}
 
 /* num0: mount the slave on /dev/console; num1 rows, num2 columns (0: leave). */
 int op_console(struct program *prog, const struct op *op, int index)
@@ -102,8 +93,9 @@ out:
 
 /* runc's fixStdioPermissions: stdio not owned by the process's user is given to
  * it (so it can reopen /proc/self/fd/N), except /dev/null. num0: uid. */
-int op_fix_stdio(struct program *prog, const struct op *op)
+int op_fix_stdio(struct program *prog, const struct op *op, int index)
 {
+	(void)index;
 	uid_t uid = (uid_t)op->hdr.num[0];
 	for (int fd = 0; fd < 3; fd++) {
 		struct stat st;
@@ -116,7 +108,10 @@ int op_fix_stdio(struct program *prog, const struct op *op)
 			continue;
 		if (st.st_uid == uid)
 			continue;
-		if (fchown(fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM)
+		/* Not ours to give (EPERM, EINVAL: an unmapped id) or on a read-only
+		 * file system (EROFS): the process then keeps the stdio it has. */
+		if (fchown(fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM &&
+		    errno != EROFS)
 			return fail(prog, errno, "chown fd %d to %u", fd, uid);
 	}
 	return 0;

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <sys/mount.h>
@@ -22,12 +23,12 @@
 
 static int unix_addr(const char *path, struct sockaddr_un *addr, socklen_t *len);
 
-int rh_socketpair(int32_t *fds)
+int rh_socketpair(int32_t *fds, int inheritable)
 {
 	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	if (fcntl(sv[0], F_SETFD, FD_CLOEXEC) < 0) {
+	if (inheritable && fcntl(sv[1], F_SETFD, 0) < 0) {
 		int err = errno;
 		close(sv[0]);
 		close(sv[1]);
@@ -179,12 +180,14 @@ int rh_pty_relay(int master, int in_fd, int out_fd)
 	}
 }
 
-int rh_spawn(const char *path, const char *arg, const char *cwd)
+int rh_spawn(const char *path, int keep_fd, const char *cwd)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t all, none;
-	char *const argv[] = { (char *)path, (char *)arg, NULL };
+	char arg[16];
+	snprintf(arg, sizeof(arg), "%d", keep_fd);
+	char *const argv[] = { (char *)path, arg, NULL };
 	char *const envp[] = { NULL };
 	pid_t pid = 0;
 	int r = posix_spawn_file_actions_init(&fa);
@@ -197,7 +200,10 @@ int rh_spawn(const char *path, const char *arg, const char *cwd)
 	}
 	sigfillset(&all);
 	sigemptyset(&none);
-	r = posix_spawn_file_actions_addchdir_np(&fa, cwd);
+	/* dup2 onto itself clears close-on-exec in the child only (glibc 2.29+). */
+	r = posix_spawn_file_actions_adddup2(&fa, keep_fd, keep_fd);
+	if (!r)
+		r = posix_spawn_file_actions_addchdir_np(&fa, cwd);
 	if (!r)
 		r = posix_spawnattr_setsigdefault(&attr, &all);
 	if (!r)
@@ -304,16 +310,6 @@ int64_t rh_unixgram_send(const char *path, const void *buf, size_t len)
 	return n < 0 ? -err : n;
 }
 
-int rh_pidfd_getfd(int pid, int fd)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return -errno;
-	int got = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	int err = errno;
-	close(pidfd);
-	return got < 0 ? -err : got;
-}
 
 int rh_mkfifo(const char *path, int mode)
 {

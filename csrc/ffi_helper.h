@@ -10,8 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A SOCK_SEQPACKET pair: fds[0] close-on-exec for the CLI, fds[1] inheritable. */
-int rh_socketpair(int32_t *fds);
+/* A SOCK_SEQPACKET pair: fds[0] for the CLI, close-on-exec; fds[1] for a child,
+ * close-on-exec too (rh_spawn gives it to the stub alone) unless inheritable
+ * (a child started otherwise, such as criu swrk, inherits it). */
+int rh_socketpair(int32_t *fds, int inheritable);
 
 /* send() one message; -errno on failure. */
 int64_t rh_send(int fd, const void *buf, size_t len);
@@ -46,10 +48,12 @@ int rh_isatty(int fd);
  * -1. Returns 0 or -errno. */
 int rh_pty_relay(int master, int in_fd, int out_fd);
 
-/* posix_spawn() of path with one argument, in cwd, with an empty environment,
- * every signal at its default and none blocked; fds without close-on-exec are
- * inherited. Returns the pid or -errno (exec errors included). */
-int rh_spawn(const char *path, const char *arg, const char *cwd);
+/* posix_spawn() of path with keep_fd's number as its one argument, in cwd,
+ * with an empty environment, every signal at its default and none blocked;
+ * keep_fd is inherited (its close-on-exec cleared in the child only), and so
+ * is any other fd without close-on-exec. Returns the pid or -errno (exec
+ * errors included). */
+int rh_spawn(const char *path, int keep_fd, const char *cwd);
 
 /* waitpid(); returns the pid and stores the raw wait status. */
 int rh_waitpid(int pid, int32_t *status, int flags);
@@ -73,8 +77,6 @@ int rh_unixgram_bind(const char *path);
 /* Sends one datagram to the unix socket at path ("@name": abstract). */
 int64_t rh_unixgram_send(const char *path, const void *buf, size_t len);
 
-/* A copy of fd `fd` of process pid (pidfd_open + pidfd_getfd, Linux 5.6+). */
-int rh_pidfd_getfd(int pid, int fd);
 
 /* prctl(PR_SET_CHILD_SUBREAPER, on). */
 int rh_set_subreaper(int on);

@@ -11,7 +11,7 @@ import { kill, lazySymbols, sealedMemfd, SyscallError } from "./libc.ts";
 import type { Libseccomp, Sys } from "../core/os/sys.ts";
 
 const SYMBOLS = {
-  rh_socketpair: { parameters: ["buffer"], result: "i32" },
+  rh_socketpair: { parameters: ["buffer", "i32"], result: "i32" },
   rh_send: { parameters: ["i32", "buffer", "usize"], result: "i64" },
   rh_recv: {
     parameters: ["i32", "buffer", "usize", "i32", "buffer"],
@@ -26,13 +26,12 @@ const SYMBOLS = {
   rh_isatty: { parameters: ["i32"], result: "i32" },
   rh_open_tty: { parameters: [], result: "i32" },
   rh_pty_relay: { parameters: ["i32", "i32", "i32"], result: "i32", nonblocking: true },
-  rh_spawn: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  rh_spawn: { parameters: ["buffer", "i32", "buffer"], result: "i32" },
   rh_waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32", nonblocking: true },
   rh_close: { parameters: ["i32"], result: "i32" },
   rh_probe: { parameters: [], result: "i32" },
   rh_set_subreaper: { parameters: ["i32"], result: "i32" },
   rh_mkfifo: { parameters: ["buffer", "i32"], result: "i32" },
-  rh_pidfd_getfd: { parameters: ["i32", "i32"], result: "i32" },
   rh_unixgram_bind: { parameters: ["buffer"], result: "i32" },
   rh_unixgram_send: { parameters: ["buffer", "buffer", "usize"], result: "i64" },
   rh_bpf_dev_attach: { parameters: ["buffer", "buffer", "i32", "buffer", "i32"], result: "i32" },
@@ -75,12 +74,12 @@ export const ffiSys: Sys = {
     const path = `/proc/self/fd/${stubFd}`;
     return check(
       `spawn runc-init in ${cwd}`,
-      helper().rh_spawn(cstr(path), cstr(`${syncFd}`), cstr(cwd)),
+      helper().rh_spawn(cstr(path), syncFd, cstr(cwd)),
     );
   },
-  socketpair(): [number, number] {
+  socketpair(inheritable = false): [number, number] {
     const fds = new Int32Array(2);
-    check("socketpair", helper().rh_socketpair(fds));
+    check("socketpair", helper().rh_socketpair(fds, inheritable ? 1 : 0));
     return [fds[0]!, fds[1]!];
   },
   send(fd: number, bytes: Uint8Array<ArrayBuffer>): void {
@@ -137,9 +136,6 @@ export const ffiSys: Sys = {
   },
   mkfifo(path: string, mode: number): void {
     check(`mkfifo ${path}`, helper().rh_mkfifo(cstr(path), mode));
-  },
-  pidfdGetfd(pid: number, fd: number): number {
-    return check(`take fd ${fd} of process ${pid}`, helper().rh_pidfd_getfd(pid, fd));
   },
   unixgramBind(path: string): number {
     return check(`bind ${path}`, helper().rh_unixgram_bind(cstr(path)));

@@ -10,7 +10,7 @@ import type { LinuxResources, Spec } from "../spec/types.ts";
 import type { CgroupManager, CgroupPaths } from "./cgroups.ts";
 import type { CgroupSys } from "../os/sys.ts";
 import { containerRules } from "./devices.ts";
-import { CgroupError, writeFile } from "./file.ts";
+import { CgroupError } from "./file.ts";
 import { fromPaths, newManager } from "./manager.ts";
 import { signalProcess, SIGNALS } from "../os/signals.ts";
 import type { Sys } from "../os/sys.ts";
@@ -82,13 +82,18 @@ export function newContainerCgroups(
 /**
  * Reopens an existing container's cgroups, or undefined when it has none
  * (created before cgroups were managed, or a rootless container without).
+ *
+ * @param sys the syscall surface (bpf for v2 device rules)
+ * @param paths the cgroup directories recorded for it
+ * @param rootless cgroups the user may not manage are skipped (as recorded at create)
  */
 export function openCgroups(
   sys: CgroupSys | undefined,
   paths: CgroupPaths | undefined,
+  rootless: boolean,
 ): CgroupManager | undefined {
   if (!paths || Object.keys(paths).length === 0) return undefined;
-  return fromPaths(paths, { sys, rootless: Deno.uid() !== 0 });
+  return fromPaths(paths, { sys, rootless });
 }
 
 /**

@@ -27,7 +27,7 @@ async function open(
   id: string,
 ): Promise<{ st: ContainerState; cg: CgroupManager | undefined }> {
   const st = await readState(root, id);
-  return { st, cg: openCgroups(sys, st.cgroupPaths) };
+  return { st, cg: openCgroups(sys, st.cgroupPaths, st.rootlessCgroups === true) };
 }
 
 function need(cg: CgroupManager | undefined, id: string): CgroupManager {

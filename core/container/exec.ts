@@ -10,10 +10,13 @@ import { decodeProcess } from "../spec/decode.ts";
 import { readBoundedText } from "../spec/load.ts";
 import { planExec } from "../init/plan_exec.ts";
 import { containerStatus, readState, StateError } from "../state/state.ts";
-import { runInit } from "./init_process.ts";
-import { checkTerminal, compileSpecSeccomp, consoleHandler, writePidFile } from "./create.ts";
+import { runInit } from "../init/stub.ts";
+import { writePidFile } from "../state/pid_file.ts";
+import { loadSeccomp } from "../seccomp/load.ts";
+import { debugEnabled } from "../log.ts";
+import { testKillPoint } from "../init/kill_points.ts";
 import { waitForeground } from "./foreground.ts";
-import { findHostConsole, type HostConsole } from "./tty.ts";
+import { checkTerminal, consoleHandler, findHostConsole, type HostConsole } from "./tty.ts";
 import type { Sys } from "../os/sys.ts";
 import { exitCodeOf, signalProcess } from "../os/signals.ts";
 import { apparmorExecAttr, selinuxEnabled } from "../os/host.ts";
@@ -144,9 +147,10 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     extraFds: opts.preserveFds,
     apparmorExecAttr: apparmorExecAttr(),
     selinuxEnabled: selinuxEnabled(),
-    seccomp: await compileSpecSeccomp(sys, st.config),
+    seccomp: await loadSeccomp(sys, st.config),
     // A rootless container that maps only its user's ids has setgroups denied.
     setgroupsDenied: setgroupsDenied(st.initPid),
+    debug: debugEnabled(),
   });
   let consoleFd: number | undefined;
   let pid = 0;
@@ -158,14 +162,17 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
         pid = p;
         if (cgroupPaths) joinCgroups(cgroupPaths, p);
       },
-      onHooks: () => Promise.reject(new Error("exec runs no hooks")),
       onConsole: consoleHandler(sys, opts.consoleSocket, (fd) => (consoleFd = fd)),
       onSeccompListener: async (p, fd) => {
         const { sendListenerToAgent } = await import("../seccomp/agent.ts");
         sendListenerToAgent(sys, st.config, opts.id, st.bundle, p, fd);
       },
+      // Written while the process still dies with us.
+      onReady: async (p) => {
+        testKillPoint("ready");
+        if (opts.pidFile) await writePidFile(opts.pidFile, p);
+      },
     });
-    if (opts.pidFile) await writePidFile(opts.pidFile, pid);
   } catch (e) {
     if (consoleFd !== undefined) sys.close(consoleFd);
     if (pid > 0) {

@@ -105,7 +105,7 @@ export async function killContainer(
     return;
   }
   const { openCgroups, signalAll } = await import("../cgroups/container.ts");
-  const cgroups = openCgroups(undefined, st.cgroupPaths);
+  const cgroups = openCgroups(undefined, st.cgroupPaths, st.rootlessCgroups === true);
   const hasPidNs = st.config.linux?.namespaces?.some((n) => n.type === "pid" && !n.path);
   if (cgroups) {
     const signalled = await signalAll(sys, cgroups, sig, logWarn);
@@ -170,14 +170,14 @@ export async function deleteContainer(
     st = await readState(root, id);
   } catch (e) {
     if (!(e instanceof NotExistError)) throw e;
-    try {
-      Deno.removeSync(dir, { recursive: true });
-    } catch { /* no directory either */ }
+    // A create that never finished (its CLI was killed): what it recorded goes.
+    const { removeUnfinished } = await import("./setup.ts");
+    await removeUnfinished(sys, dir);
     if (force) return;
     throw e;
   }
   const { openCgroups, signalAll } = await import("../cgroups/container.ts");
-  const cgroups = openCgroups(sys, st.cgroupPaths);
+  const cgroups = openCgroups(sys, st.cgroupPaths, st.rootlessCgroups === true);
   await withLock(dir, async () => {
     const status = containerStatus(root, st);
     if (status === "running" || status === "paused") {

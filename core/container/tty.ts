@@ -1,13 +1,56 @@
 /**
- * The caller's side of a container's terminal when runc stays in the
- * foreground (`run` or `exec -t` without --console-socket): find the caller's
- * terminal as runc does, put it in raw mode, keep the container's pty the same
- * size, and copy both ways until the container's side closes.
+ * The container's terminal on the caller's side: runc's checks of
+ * --console-socket, where the pty master goes (the console socket, or kept),
+ * and, when runc stays in the foreground (`run` or `exec -t` without
+ * --console-socket), the caller's terminal found as runc does, put in raw
+ * mode, the container's pty kept the same size, and both copied until the
+ * container's side closes.
  *
  * @module
  */
 import type { Sys } from "../os/sys.ts";
 import { StateError } from "../state/state.ts";
+import { absPath } from "../os/path.ts";
+
+/**
+ * runc's checkTerminal: a detached container with a terminal needs a console
+ * socket, and a console socket needs a detached container with a terminal.
+ *
+ * @param terminal process.terminal
+ * @param detach the command returns before the container ends (create, run -d, exec -d)
+ * @param consoleSocket --console-socket
+ */
+export function checkTerminal(terminal: boolean, detach: boolean, consoleSocket?: string): void {
+  if (detach && terminal && !consoleSocket) {
+    throw new StateError("cannot allocate tty if runc will detach without setting console socket");
+  }
+  if ((!detach || !terminal) && consoleSocket) {
+    throw new StateError("cannot use console socket if runc will not detach or allocate tty");
+  }
+}
+
+/**
+ * What to do with the pty master the init sends: pass it to the console
+ * socket (then close ours), or keep it for the foreground relay.
+ *
+ * @param sys the syscall surface
+ * @param consoleSocket --console-socket
+ * @param keep takes the master when there is no console socket
+ */
+export function consoleHandler(
+  sys: Sys,
+  consoleSocket: string | undefined,
+  keep: (fd: number) => void,
+): (fd: number) => void {
+  return (fd) => {
+    if (!consoleSocket) return keep(fd);
+    try {
+      sys.sendFd(absPath(consoleSocket), "/dev/ptmx", fd);
+    } finally {
+      sys.close(fd);
+    }
+  };
+}
 
 /** The caller's terminal: one of stderr, stdout, stdin, or /dev/tty. */
 export interface HostConsole {

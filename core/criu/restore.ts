@@ -9,24 +9,20 @@
  * @module
  */
 import type { Sys } from "../os/sys.ts";
-import {
-  type ContainerState,
-  processStat,
-  rfc3339Nano,
-  stateDir,
-  StateError,
-  writeState,
-} from "../state/state.ts";
+import { type ContainerState, processStat, rfc3339Nano, StateError } from "../state/state.ts";
+import { writePidFile } from "../state/pid_file.ts";
+import { ContainerSetup } from "../container/setup.ts";
+import type { Rootless } from "../os/host.ts";
 import { loadSpec } from "../spec/load.ts";
 import type { Spec } from "../spec/types.ts";
-import { checkTerminal, writePidFile } from "../container/create.ts";
+
 import { absPath } from "../os/path.ts";
 import { deleteContainer } from "../container/lifecycle.ts";
 import { exitCodeOf } from "../os/signals.ts";
 import { CLONE_FLAGS } from "../os/namespaces.ts";
-import { findHostConsole, type HostConsole } from "../container/tty.ts";
+import { checkTerminal, findHostConsole, type HostConsole } from "../container/tty.ts";
 import { waitForeground } from "../container/foreground.ts";
-import { containerResources, newContainerCgroups } from "../cgroups/container.ts";
+import { containerResources } from "../cgroups/container.ts";
 import type { CgroupManager } from "../cgroups/cgroups.ts";
 import { hookState } from "../hooks/hooks.ts";
 import { runHooks } from "../hooks/run.ts";
@@ -62,6 +58,8 @@ export interface RestoreOptions {
   noSubreaper: boolean;
   noPivot: boolean;
   systemdCgroup?: boolean | undefined;
+  /** How the runtime runs (the global --rootless and the ids), decided by the caller. */
+  rootless: Rootless;
   imagePath?: string | undefined;
   workPath?: string | undefined;
   tcpEstablished: boolean;
@@ -86,13 +84,13 @@ const MS_BIND = 0x1000, MS_REC = 0x4000, MNT_DETACH = 2;
  * @returns the exit code for runc: the container's in the foreground, else 0
  */
 export async function restoreContainer(sys: Sys, o: RestoreOptions): Promise<number> {
-  if (Deno.uid() !== 0) logWarn("runc checkpoint is untested with rootless containers");
+  if (o.rootless.euid) logWarn("runc checkpoint is untested with rootless containers");
   const bundle = absPath(o.bundle);
   const fromBundle = (p: string) => (p.startsWith("/") ? p : `${bundle}/${p}`);
   const spec = await loadSpec(bundle, {
     onWarning: logWarn,
     noPivotRoot: o.noPivot,
-    rootlessEuid: Deno.uid() !== 0,
+    rootlessEuid: o.rootless.euid,
     systemdCgroup: o.systemdCgroup ?? false,
   });
   const imagePath = fromBundle(o.imagePath || "checkpoint");
@@ -107,30 +105,20 @@ export async function restoreContainer(sys: Sys, o: RestoreOptions): Promise<num
   if (terminal && foreground) host = findHostConsole(sys);
   if (!o.noSubreaper) sys.setSubreaper(true);
 
-  const dir = stateDir(o.root, o.id);
-  await Deno.mkdir(o.root, { recursive: true, mode: 0o700 });
-  try {
-    await Deno.mkdir(dir, { mode: 0o711 });
-  } catch (e) {
-    if (e instanceof Deno.errors.AlreadyExists) {
-      throw new StateError(`container with id exists: ${o.id}`);
-    }
-    throw e;
-  }
+  const setup = ContainerSetup.begin(sys, {
+    root: o.root,
+    id: o.id,
+    spec,
+    systemdCgroup: o.systemdCgroup,
+    rootlessCgroups: o.rootless.cgroups,
+  });
+  const { dir, cgroups: cg } = setup;
   // The same path create records, so state shows one rootfs either way.
   const rootfs = absPath(spec.root?.path ?? "rootfs", bundle);
   let pid = 0;
   let consoleFd: number | undefined;
-  let cgroups: CgroupManager | undefined;
   try {
-    cgroups = newContainerCgroups(sys, spec, {
-      id: o.id,
-      systemd: o.systemdCgroup,
-      rootless: Deno.uid() !== 0,
-      warn: logWarn,
-    });
-    cgroups.create();
-    const cg = cgroups;
+    cg.create();
     const run: RestoreRun = {
       sys,
       o,
@@ -163,8 +151,9 @@ export async function restoreContainer(sys: Sys, o: RestoreOptions): Promise<num
           owner: "",
           config: spec,
           cgroupPaths: cg.paths(),
+          rootlessCgroups: o.rootless.cgroups,
         };
-        await writeState(dir, state);
+        await setup.record(state);
       },
     };
     await restore(run);
@@ -172,14 +161,7 @@ export async function restoreContainer(sys: Sys, o: RestoreOptions): Promise<num
     if (o.pidFile) await writePidFile(o.pidFile, pid);
   } catch (e) {
     if (consoleFd !== undefined) sys.close(consoleFd);
-    if (pid > 0) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-        await sys.waitpid(pid);
-      } catch { /* gone */ }
-    }
-    await cgroups?.destroy().catch((err) => logWarn(`failed to remove cgroups: ${err.message}`));
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await setup.abort(pid);
     throw e;
   }
   if (!foreground) {

@@ -48,7 +48,7 @@ const BUF_SIZE = 10 * 4096;
  * @throws CriuError `criu failed: type DUMP errno N\nlog file: PATH`
  */
 export async function criuSwrk(sys: Sys, req: CriuReq, opts: SwrkOptions): Promise<CriuResp> {
-  const [ours, theirs] = sys.socketpair();
+  const [ours, theirs] = sys.socketpair(true);
   let child: Deno.ChildProcess;
   const io = opts.inheritStdio ? "inherit" : "null";
   try {

@@ -8,7 +8,8 @@
  * @module
  */
 import type { Hook, Spec } from "../spec/types.ts";
-import { type Op, Opcode } from "../init/protocol.ts";
+import type { Op } from "../init/protocol.ts";
+import { ops } from "../init/ops.ts";
 
 /** The state a hook reads on stdin (the runtime-spec's state, as runc marshals it). */
 export interface HookState {
@@ -50,42 +51,45 @@ export function hookState(
 }
 
 /**
+ * The state JSON in the two parts that go around the pid, which only the
+ * process running the hook knows (its pid in the container's pid namespace):
+ * `{"ociVersion":...,"status":"created","pid":` and `,"bundle":...}`.
+ */
+function aroundPid(state: HookState): [string, string] {
+  const { ociVersion, id, status, bundle, annotations } = state;
+  const head = JSON.stringify({ ociVersion, id, status });
+  const tail = JSON.stringify({ bundle, ...(annotations ? { annotations } : {}) });
+  return [`${head.slice(0, -1)},"pid":`, `,${tail.slice(1)}`];
+}
+
+/**
  * Ops that run a list of hooks in order.
  *
  * @param hooks the list from config.json
  * @param state the state for stdin
  * @param ownPid put the running process's pid into the state (hooks run by the
  *   init see the pid in the container's pid namespace, as runc gives it)
- * @param runtimeEnv the environment of a hook without env of its own (Go's exec
- *   gives it the runtime's)
+ * @param env the environment of a hook without env of its own: the runtime's
+ *   for hooks runc runs, the container process's for those its init runs
  * @returns one RUN_HOOK op per hook
  */
 export function hookOps(
   hooks: readonly Hook[] | undefined,
   state: HookState,
   ownPid: boolean,
-  runtimeEnv: readonly string[],
+  env: readonly string[],
 ): Op[] {
-  const marker = 999999999;
-  // Rebuilt so that pid keeps its place between status and bundle.
-  const { ociVersion, id, status, bundle, annotations } = state;
-  const withPid = {
-    ociVersion,
-    id,
-    status,
-    pid: marker,
-    bundle,
-    ...(annotations ? { annotations } : {}),
-  };
-  const json = JSON.stringify(ownPid ? withPid : state);
-  const [before, after] = ownPid ? json.split(String(marker)) as [string, string] : [json, ""];
-  return (hooks ?? []).map((hook, i) => {
-    const args = hook.args && hook.args.length > 0 ? hook.args : [hook.path];
-    const env = hook.env && hook.env.length > 0 ? hook.env : runtimeEnv;
-    return {
-      op: Opcode.RUN_HOOK,
-      num: [args.length, env.length, hook.timeout ?? 0, ownPid ? 1 : 0],
-      str: [hook.path, ...args, ...env, before, after, `error running hook #${i}`],
-    };
-  });
+  const [stateBefore, stateAfter] = ownPid ? aroundPid(state) : [JSON.stringify(state), ""];
+  return (hooks ?? []).map((hook, i) =>
+    ops.runHook({
+      path: hook.path,
+      args: hook.args && hook.args.length > 0 ? hook.args : [hook.path],
+      env: hook.env && hook.env.length > 0 ? hook.env : env,
+      timeout: hook.timeout ?? 0,
+      stateBefore,
+      stateAfter,
+      withPid: ownPid,
+      label: `error running hook #${i}`,
+    })
+  );
 }

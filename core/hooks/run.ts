@@ -5,8 +5,8 @@
  * @module
  */
 import type { Hook } from "../spec/types.ts";
-import { Opcode } from "../init/protocol.ts";
-import { runStubProgram } from "../container/init_process.ts";
+import { ops } from "../init/ops.ts";
+import { runStubProgram } from "../init/stub.ts";
 import type { Sys } from "../os/sys.ts";
 import { hookOps, type HookState } from "./hooks.ts";
 
@@ -33,7 +33,7 @@ export async function runHooks(
   if (!hooks || hooks.length === 0) return;
   await runStubProgram(
     sys,
-    [...hookOps(hooks, state, false, runtimeEnv()), { op: Opcode.EXIT }],
+    [ops.sweepFds(0), ...hookOps(hooks, state, false, runtimeEnv()), ops.exit()],
     cwd,
   );
 }

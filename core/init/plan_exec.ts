@@ -7,22 +7,10 @@
  * @module
  */
 import type { LinuxNamespace, Process } from "../spec/types.ts";
-import { type Op, Opcode } from "./protocol.ts";
-import { CLONE_FLAGS, consoleOp, execOp, planProcess, type SeccompLoad } from "./plan.ts";
-
-/** The file under /proc/PID/ns/ of each runtime-spec namespace type. */
-const NS_FILE: Record<string, string> = {
-  user: "user",
-  ipc: "ipc",
-  uts: "uts",
-  network: "net",
-  pid: "pid",
-  cgroup: "cgroup",
-  mount: "mnt",
-};
-
-/** The order namespaces are joined in: user first, mount last. */
-const JOIN_ORDER = ["user", "ipc", "uts", "network", "pid", "cgroup", "mount"];
+import type { Op } from "./protocol.ts";
+import { ops } from "./ops.ts";
+import { CLONE_FLAGS, inJoinOrder, NS_FILE } from "../os/namespaces.ts";
+import { consoleOp, planProcess, processEnv, type SeccompLoad, stubStart } from "./plan_process.ts";
 
 /** What planExec needs. */
 export interface ExecPlanInput {
@@ -46,6 +34,8 @@ export interface ExecPlanInput {
   oomScoreAdj?: number | undefined;
   /** setgroups is denied in the container's user namespace. */
   setgroupsDenied?: boolean;
+  /** runc logs debug lines (--debug). */
+  debug?: boolean;
 }
 
 /**
@@ -55,38 +45,33 @@ export interface ExecPlanInput {
  * @returns the ops
  */
 export function planExec(input: ExecPlanInput): Op[] {
-  const ops: Op[] = [];
-  const types = [...new Set(input.namespaces.map((n) => n.type))]
-    .filter((t) => NS_FILE[t])
-    .sort((a, b) => JOIN_ORDER.indexOf(a) - JOIN_ORDER.indexOf(b));
+  const out: Op[] = stubStart(input.extraFds, input.oomScoreAdj);
+  const types = inJoinOrder(
+    [...new Set(input.namespaces.map((n) => n.type))].filter((t) => NS_FILE[t]).map((type) => ({
+      type,
+    })),
+  ).map((n) => n.type);
   for (const t of types) {
-    ops.push({
-      op: Opcode.SETNS,
-      str: [`/proc/${input.initPid}/ns/${NS_FILE[t]}`, t],
-      num: [CLONE_FLAGS[t] ?? 0],
-    });
+    out.push(ops.setns(`/proc/${input.initPid}/ns/${NS_FILE[t]}`, t, CLONE_FLAGS[t] ?? 0));
   }
-  if (types.length > 0) ops.push({ op: Opcode.JOIN_NS });
-  ops.push({ op: Opcode.CLONE, num: [0] });
-  ops.push({ op: Opcode.WAIT_PARENT, num: [0] });
-  if (types.includes("user")) ops.push({ op: Opcode.SET_ROOT_IDS });
-  ops.push({ op: Opcode.SETSID });
-  ops.push({ op: Opcode.JOIN_KEYRING, str: [`_ses.${input.id}`] });
-  if (input.process.terminal) ops.push(consoleOp(input.process, false));
-  ops.push(
-    ...planProcess(input.process, {
+  if (types.length > 0) out.push(ops.joinNs());
+  out.push(ops.clone(0));
+  out.push(ops.waitParent(false));
+  if (types.includes("user")) out.push(ops.setRootIds());
+  out.push(ops.setsid());
+  out.push(ops.joinKeyring(`_ses.${input.id}`));
+  if (input.process.terminal) out.push(consoleOp(input.process, false));
+  const env = processEnv(input.process);
+  out.push(
+    ...planProcess(input.process, env, {
       apparmorExecAttr: input.apparmorExecAttr,
       selinuxEnabled: input.selinuxEnabled ?? false,
-      extraEnv: [],
-      // The container's, as runc's nsexec writes it for every process it
-      // starts: an exec'd process would otherwise get the caller's (a shim's
-      // is near -1000, which would make it almost immune to the OOM killer).
-      oomScoreAdj: input.oomScoreAdj,
       seccomp: input.seccomp,
       setgroupsDenied: input.setgroupsDenied ?? false,
     }),
   );
-  ops.push({ op: Opcode.READY });
-  ops.push(execOp(input.process, input.extraFds));
-  return ops;
+  if (input.debug) out.push(ops.debug("setns_init: about to exec"));
+  out.push(ops.ready());
+  out.push(ops.exec(input.process.args ?? [], env));
+  return out;
 }

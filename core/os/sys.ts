@@ -32,13 +32,18 @@ export interface CgroupSys {
 /** The syscall surface of the lifecycle code. */
 export interface Sys extends CgroupSys {
   /**
-   * Starts the init stub (from a sealed memfd) with the fd of its end of the
-   * sync socket as its argument, in cwd, with an empty environment and the
-   * CLI's stdio; returns its pid (a child to waitpid).
+   * Starts the init stub (from a sealed memfd) with its end of the sync
+   * socket (inherited by it alone) and that fd's number as its argument, in
+   * cwd, with an empty environment and the CLI's stdio; returns its pid (a
+   * child to waitpid).
    */
   spawnInitStub(syncFd: number, cwd: string): number;
-  /** A SOCK_SEQPACKET pair: [ours (close-on-exec), the child's (inheritable)]. */
-  socketpair(): [number, number];
+  /**
+   * A SOCK_SEQPACKET pair [ours, the child's], both close-on-exec unless the
+   * child's is to be inherited by a process not started with spawnInitStub
+   * (criu swrk).
+   */
+  socketpair(inheritable?: boolean): [number, number];
   /** Sends one message. */
   send(fd: number, bytes: Uint8Array<ArrayBuffer>): void;
   /** Receives one message into buf; 0 at EOF; throws ETIMEDOUT after timeoutMs (-1: never). */
@@ -70,8 +75,6 @@ export interface Sys extends CgroupSys {
   probe(): number;
   /** mkfifo(2). */
   mkfifo(path: string, mode: number): void;
-  /** A copy of another process's fd (pidfd_getfd). */
-  pidfdGetfd(pid: number, fd: number): number;
   /** A unix datagram socket bound to path (mode 0777); returns its fd. */
   unixgramBind(path: string): number;
   /** Sends one datagram to the unix socket at path (`@name`: abstract). */

@@ -1,7 +1,6 @@
 /**
- * SCMP_ACT_NOTIFY: the seccomp listener is taken from the init with
- * pidfd_getfd (it never has to send it, so the syscalls the stub still makes
- * may be notified too) and handed to the agent at listenerPath with the
+ * SCMP_ACT_NOTIFY: the init sends its seccomp listener to runc (SCM_RIGHTS,
+ * see csrc/seccomp.c), which hands it to the agent at listenerPath with the
  * runtime-spec's container process state, as runc does.
  *
  * @module
@@ -11,14 +10,14 @@ import { hookState } from "../hooks/hooks.ts";
 import type { Sys } from "../os/sys.ts";
 
 /**
- * Sends the listener of process pid (its fd number fd) to the agent.
+ * Sends the listener to the agent, and closes our copy.
  *
  * @param sys the syscall surface
  * @param spec the container's config (listenerPath, listenerMetadata, annotations)
  * @param id the container id
  * @param bundle the bundle
  * @param pid the process that loaded the filter
- * @param fd the listener's fd number in that process
+ * @param listener the listener, an fd of ours
  */
 export function sendListenerToAgent(
   sys: Sys,
@@ -26,13 +25,12 @@ export function sendListenerToAgent(
   id: string,
   bundle: string,
   pid: number,
-  fd: number,
+  listener: number,
 ): void {
-  const seccomp = spec.linux?.seccomp;
-  const path = seccomp?.listenerPath;
-  if (!path) throw new Error("seccomp: SCMP_ACT_NOTIFY is used but listenerPath is not set");
-  const listener = sys.pidfdGetfd(pid, fd);
   try {
+    const seccomp = spec.linux?.seccomp;
+    const path = seccomp?.listenerPath;
+    if (!path) throw new Error("seccomp: SCMP_ACT_NOTIFY is used but listenerPath is not set");
     const state = {
       ociVersion: spec.ociVersion ?? "",
       fds: ["seccompFd"],

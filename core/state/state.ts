@@ -29,6 +29,11 @@ export interface ContainerState {
    * name to directory, `""` for the unified one; absent when it has none.
    */
   cgroupPaths?: CgroupPaths;
+  /**
+   * Cgroups the user may not manage are skipped (runc's rootless_cgroups),
+   * as decided when the container was made.
+   */
+  rootlessCgroups?: boolean;
 }
 
 /** The statuses of the OCI runtime-spec (plus runc's `paused`). */

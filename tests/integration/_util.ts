@@ -309,3 +309,15 @@ export async function startListener(mode: string, path: string): Promise<Listene
   })();
   return { path, output, child };
 }
+
+/** Waits up to timeoutMs for a file to exist (what a container or hook writes). */
+export async function waitForFile(path: string, timeoutMs = 5000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; Date.now() < end;) {
+    try {
+      await Deno.stat(path);
+      return;
+    } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${path} did not appear within ${timeoutMs} ms`);
+}

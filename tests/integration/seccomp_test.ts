@@ -143,6 +143,9 @@ Deno.test({
   ignore: !!why,
   fn: () =>
     withTestprog(async (sb) => {
+      // What the test program needs, and what the init does once the filter is
+      // loaded: write, read, close (the READY handshake, the fifo), openat, execve.
+      // No close_range, sendmsg or getpid: fds are swept before the filter.
       const profile: LinuxSeccomp = {
         defaultAction: "SCMP_ACT_ERRNO",
         architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
@@ -153,7 +156,6 @@ Deno.test({
             "open",
             "openat",
             "close",
-            "close_range",
             "execve",
             "brk",
             "arch_prctl",
@@ -168,8 +170,6 @@ Deno.test({
             "ioctl",
             "exit_group",
             "exit",
-            "sendto",
-            "sendmsg",
             "getpid",
             "readlinkat",
             "uname",

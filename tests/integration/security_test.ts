@@ -4,7 +4,7 @@
  * afterwards, not only the exit code.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRunc, RUNC, withSandbox } from "./_util.ts";
+import { needsRunc, RUNC, waitForFile, withSandbox } from "./_util.ts";
 import type { Spec } from "../../core/spec/types.ts";
 
 const skip = needsRunc();
@@ -31,11 +31,14 @@ Deno.test({
         });
       });
       const before = await Deno.readFile(RUNC);
-      const r = await sb.run(["run", "c1"]);
-      assertEquals(r.code, 0, r.stderr);
+      // Seen from the host, the waiting init is the sealed memfd.
+      await sb.ok(["create", "c1"]);
+      const { pid } = JSON.parse(await sb.ok(["state", "c1"]));
+      assertEquals(await Deno.readLink(`/proc/${pid}/exe`), "/memfd:runc-init (deleted)");
+      await sb.ok(["start", "c1"]);
+      await waitForFile(`${sb.dir}/hook.log`);
       const log = await Deno.readTextFile(`${sb.dir}/hook.log`);
-      assertStringIncludes(log, "exe=/memfd:runc-init (deleted)");
-      assertStringIncludes(log, "write=refused");
+      assertStringIncludes(log, "exe=/memfd:runc-init (deleted) write=refused");
       assertEquals(await Deno.readFile(RUNC), before, "build/runc changed");
     }, (s) => {
       // A startContainer hook runs in the container, as a child of the waiting init (pid 1).
@@ -46,7 +49,8 @@ Deno.test({
             "sh",
             "-c",
             "(echo x >> /proc/1/exe) 2>/dev/null && w=done || w=refused; " +
-            'echo "exe=$(readlink /proc/1/exe) write=$w" > /hostdir/hook.log',
+            'echo "exe=$(readlink /proc/1/exe 2>/dev/null) write=$w" > /hostdir/hook.log.tmp; ' +
+            "mv /hostdir/hook.log.tmp /hostdir/hook.log",
           ],
         }],
       };

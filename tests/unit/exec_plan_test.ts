@@ -1,5 +1,5 @@
 import { planExec } from "../../core/init/plan_exec.ts";
-import { CLONE_FLAGS } from "../../core/init/plan.ts";
+import { CLONE_FLAGS } from "../../core/os/namespaces.ts";
 import { Opcode } from "../../core/init/protocol.ts";
 import { type ExecOptions, execProcess } from "../../core/container/exec.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
@@ -14,16 +14,17 @@ Deno.test("exec joins the init's namespaces (user first, mount last), clones onc
     id: "c1",
     extraFds: 2,
   });
-  assertEquals(ops.slice(0, 5).map((o) => o.str), [
+  assertEquals(ops[0], { op: Opcode.SWEEP_FDS, num: [2] });
+  assertEquals(ops.slice(1, 6).map((o) => o.str), [
     ["/proc/42/ns/user", "user"],
     ["/proc/42/ns/net", "network"],
     ["/proc/42/ns/pid", "pid"],
     ["/proc/42/ns/mnt", "mount"],
     undefined,
   ]);
-  assertEquals(ops[0]!.num, [CLONE_FLAGS.user!]);
+  assertEquals(ops[1]!.num, [CLONE_FLAGS.user!]);
   const k = ops.map((o) => names[o.op]);
-  assertEquals(k.slice(4, 10), [
+  assertEquals(k.slice(5, 11), [
     "JOIN_NS",
     "CLONE",
     "WAIT_PARENT",
@@ -31,10 +32,10 @@ Deno.test("exec joins the init's namespaces (user first, mount last), clones onc
     "SETSID",
     "JOIN_KEYRING",
   ]);
-  assertEquals(ops[5]!.num, [0]);
+  assertEquals(ops[6]!.num, [0]);
   assert(k.includes("CONSOLE") && !k.includes("WAIT_FIFO") && !k.includes("MOUNT"), k.join(","));
   assertEquals(ops.find((o) => o.op === Opcode.CONSOLE)!.num![0], 0, "no /dev/console for exec");
-  assertEquals(ops.at(-1)!.num, [1, 0, 2, 0]);
+  assertEquals(ops.at(-1)!.num, [1]);
 });
 
 const flags = (over: Partial<ExecOptions>): ExecOptions => ({
@@ -91,4 +92,33 @@ Deno.test("exec's process is the container's with runc's flag overrides", async 
     () => execProcess(base, flags({ additionalGids: [-1] })),
     "additional-gids must be a positive number -1",
   );
+});
+
+Deno.test("an exec'd process gets the container's oom_score_adj, not the caller's", () => {
+  const plan = (oomScoreAdj?: number) =>
+    planExec({
+      process: { args: ["true"], cwd: "/", user: { uid: 0, gid: 0 }, oomScoreAdj: 500 },
+      namespaces: [{ type: "pid" }],
+      initPid: 42,
+      id: "c1",
+      extraFds: 0,
+      oomScoreAdj,
+    }).filter((o) => o.op === Opcode.WRITE_FILE).map((o) => o.str);
+  assertEquals(plan(-200), [["/proc/self/oom_score_adj", "-200"]]);
+  // The process's own (from -p) does not count: the container's config says.
+  assertEquals(plan(undefined), []);
+});
+
+Deno.test("with --debug an exec says it is about to exec, in runc's words", () => {
+  const ops = planExec({
+    process: { args: ["true"], cwd: "/", user: { uid: 0, gid: 0 } },
+    namespaces: [],
+    initPid: 42,
+    id: "c1",
+    extraFds: 0,
+    debug: true,
+  });
+  assertEquals(ops.filter((o) => o.op === Opcode.DEBUG).map((o) => o.str), [[
+    "setns_init: about to exec",
+  ]]);
 });

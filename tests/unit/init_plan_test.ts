@@ -1,6 +1,8 @@
 import { defaultSpec } from "../../core/spec/template.ts";
 import type { Spec } from "../../core/spec/types.ts";
-import { CLONE_FLAGS, makedev, planInit, type PlanInput } from "../../core/init/plan.ts";
+import { planInit, type PlanInput } from "../../core/init/plan.ts";
+import { makedev } from "../../core/init/plan_rootfs.ts";
+import { CLONE_FLAGS } from "../../core/os/namespaces.ts";
 import { type Op, Opcode, Target } from "../../core/init/protocol.ts";
 import { MOUNT_ATTR, MS } from "../../core/mounts/options.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
@@ -35,21 +37,28 @@ Deno.test("runc spec's config becomes clone, rootfs, identity, fifo, exec in run
   const { ops, newUserns } = planInit(input(base()));
   assertEquals(newUserns, false);
   const k = kinds(ops);
-  assertEquals(k[0], "OPEN_FIFO");
+  // The caller's fds are swept before anything else runs.
+  assertEquals(ops[0], { op: Opcode.SWEEP_FDS, num: [0] });
   const order = [
+    "SWEEP_FDS",
     "OPEN_FIFO",
     "CLONE",
     "WAIT_PARENT",
     "SETSID",
     "JOIN_KEYRING",
+    "PARENT_PRIVATE",
     "OPEN_ROOT",
     "PIVOT_ROOT",
     "SETHOSTNAME",
     "READONLY_PATH",
     "MASK_PATH",
+    "UMASK",
     "SETRLIMIT",
     "NO_NEW_PRIVS",
     "CAP_BOUNDING",
+    "FIX_STDIO",
+    "LOOKUP_HOME",
+    "CHDIR",
     "SETUSER",
     "CHDIR",
     "CAPS",
@@ -76,7 +85,7 @@ Deno.test("the clone op carries exactly the new namespaces; paths are joined fir
     { type: "user", path: "/proc/1/ns/user" },
   ];
   const { ops } = planInit(input(s));
-  assertEquals(ops.slice(1, 5), [
+  assertEquals(ops.slice(2, 6), [
     { op: Opcode.SETNS, str: ["/proc/1/ns/user", "user"], num: [CLONE_FLAGS.user!] },
     { op: Opcode.SETNS, str: ["/proc/1/ns/net", "network"], num: [CLONE_FLAGS.network!] },
     { op: Opcode.JOIN_NS },
@@ -89,7 +98,10 @@ Deno.test("a new user namespace makes the init wait for its id maps", () => {
   s.linux!.namespaces!.push({ type: "user" });
   const { ops, newUserns } = planInit(input(s));
   assert(newUserns);
-  assertEquals(kinds(ops).slice(1, 4), ["CLONE", "WAIT_PARENT", "SET_ROOT_IDS"]);
+  assertEquals(kinds(ops).slice(2, 5), ["CLONE", "WAIT_PARENT", "SET_ROOT_IDS"]);
+  // Dumpable while it waits, so that its uid_map can be written.
+  assertEquals(ops[3]!.num, [1]);
+  assertEquals(planInit(input(base())).ops[3]!.num, [0]);
   // No mknod inside a user namespace: device nodes are bind-mounted from the host.
   assert(!ops.some((o) => o.op === Opcode.MKNOD));
   assert(
@@ -117,22 +129,22 @@ Deno.test("mounts: data goes to the filesystem, flags to mount(2), bind flags to
   ];
   const { ops } = planInit(input(s));
   const mounts = ops.filter((o) => o.op === Opcode.MOUNT || o.op === Opcode.REMOUNT);
-  assertEquals(mounts[0]!.num, [MS.SLAVE | MS.REC, Target.HOST]);
+  assertEquals(mounts[0]!.num, [MS.SLAVE | MS.REC, Target.HOST, 0o755, 0]);
   assertEquals(mounts[1], {
     op: Opcode.MOUNT,
     str: ["/b/rootfs", "/b/rootfs", "", ""],
-    num: [MS.BIND | MS.REC, Target.HOST],
+    num: [MS.BIND | MS.REC, Target.HOST, 0o755, 0],
   });
   // No /dev in the spec: a tmpfs, so devices never land on the image's own /dev.
   assertEquals(mounts[2], {
     op: Opcode.MOUNT,
     str: ["tmpfs", "/dev", "tmpfs", "mode=755,size=65536k"],
-    num: [MS.NOSUID | MS.STRICTATIME, Target.DIR, 0o755],
+    num: [MS.NOSUID | MS.STRICTATIME, Target.DIR, 0o755, 0],
   });
   assertEquals(mounts[3], {
     op: Opcode.MOUNT,
     str: ["devpts", "/dev/pts", "devpts", "newinstance,gid=5"],
-    num: [MS.NOSUID, Target.DIR, 0o755],
+    num: [MS.NOSUID, Target.DIR, 0o755, 0],
   });
   assertEquals(mounts[4], {
     op: Opcode.MOUNT,
@@ -143,7 +155,7 @@ Deno.test("mounts: data goes to the filesystem, flags to mount(2), bind flags to
   assertEquals(mounts[6], {
     op: Opcode.MOUNT,
     str: ["", "/data", "", ""],
-    num: [MS.PRIVATE | MS.REC, Target.EXISTING],
+    num: [MS.PRIVATE | MS.REC, Target.EXISTING, 0o755, 0],
   });
 });
 
@@ -199,7 +211,7 @@ Deno.test("identity: groups, uid/gid, capability masks, rlimit infinity, umask",
   s.process!.rlimits = [{ type: "RLIMIT_NOFILE", soft: 10, hard: 2n ** 64n - 1n }];
   const { ops } = planInit(input(s));
   const find = (c: number) => ops.find((o) => o.op === c)!;
-  assertEquals(find(Opcode.SETGROUPS).str, ["5,6"]);
+  assertEquals(find(Opcode.SETGROUPS).str, ["5", "6"]);
   assertEquals(find(Opcode.SETUSER).num, [1000, 1001]);
   assertEquals(find(Opcode.CAP_BOUNDING).num, [1n << 5n]);
   assertEquals(find(Opcode.CAPS).num, [1n, 0n, 0n, 1n << 5n]);
@@ -207,16 +219,100 @@ Deno.test("identity: groups, uid/gid, capability masks, rlimit infinity, umask",
   assertEquals(find(Opcode.UMASK).num, [0o22]);
 });
 
-Deno.test("exec gets argv, env, PATH for the lookup and the number of fds to keep", () => {
+Deno.test("exec gets argv and env; PATH goes to the lookup, the kept fds to the sweep", () => {
   const s = base();
   s.process!.env = ["A=1", "PATH=/bin:/sbin"];
   const { ops } = planInit(input(s, { extraFds: 3 }));
+  assertEquals(ops[0], { op: Opcode.SWEEP_FDS, num: [3] });
   assertEquals(ops.find((o) => o.op === Opcode.LOOKPATH)!.str, ["sleep", "/bin:/sbin"]);
   assertEquals(ops.at(-1), {
     op: Opcode.EXEC,
-    num: [2, 2, 3, 0],
+    num: [2],
     str: ["sleep", "1", "A=1", "PATH=/bin:/sbin"],
   });
+});
+
+Deno.test("HOME is looked up before the user is set, only when env has none", () => {
+  const s = base();
+  s.process!.user = { uid: 1000, gid: 1000 };
+  const k = kinds(planInit(input(s)).ops);
+  assert(k.indexOf("LOOKUP_HOME") < k.indexOf("SETUSER"));
+  assertEquals(planInit(input(s)).ops.find((o) => o.op === Opcode.LOOKUP_HOME)!.num, [1000]);
+  s.process!.env = ["HOME=/home/x"];
+  assert(!kinds(planInit(input(s)).ops).includes("LOOKUP_HOME"));
+});
+
+Deno.test("the cwd is tried before the user is set, and again after (runc's finalizeNamespace)", () => {
+  const ops = planInit(input(base())).ops;
+  const chdirs = ops.flatMap((o, i) => o.op === Opcode.CHDIR ? [{ i, early: o.num![0] }] : []);
+  const setuser = ops.findIndex((o) => o.op === Opcode.SETUSER);
+  assertEquals(chdirs.map((c) => c.early), [1, 0]);
+  assert(chdirs[0]!.i < setuser && chdirs[1]!.i > setuser);
+});
+
+Deno.test("hooks in the container get the process's environment, never the runtime's", () => {
+  const s = base();
+  s.process!.env = ["PATH=/bin", "X=1"];
+  const hook = { path: "/bin/true" };
+  s.hooks = { createContainer: [hook], startContainer: [hook] };
+  const hooks = planInit(input(s, { extraFds: 1, extraEnv: ["LISTEN_FDS=1", "LISTEN_PID=1"] }))
+    .ops.filter((o) => o.op === Opcode.RUN_HOOK);
+  assertEquals(hooks.length, 2);
+  for (const h of hooks) {
+    assertEquals(h.num![1], 4);
+    assertEquals(h.str!.slice(2, 6), ["PATH=/bin", "X=1", "LISTEN_FDS=1", "LISTEN_PID=1"]);
+  }
+});
+
+Deno.test("a read-only tmpfs or /dev is made read-write, and read-only once what goes under it is", () => {
+  const s = base();
+  s.mounts = s.mounts!.map((m) =>
+    m.destination === "/dev" ? { ...m, options: [...m.options!, "ro"] } : m
+  );
+  s.mounts.push({ destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["ro"] });
+  const ops = planInit(input(s)).ops;
+  const dev = ops.find((o) => o.op === Opcode.MOUNT && o.str?.[1] === "/dev")!;
+  assertEquals(Number(dev.num![0]) & MS.RDONLY, 0);
+  const k = kinds(ops);
+  const late = ops.flatMap((o, i) =>
+    o.op === Opcode.REMOUNT && (o.str?.[0] === "/dev" || o.str?.[0] === "/tmp") ? [i] : []
+  );
+  assertEquals(late.length, 2);
+  assert(late.every((i) => i > k.indexOf("PIVOT_ROOT") && i > k.lastIndexOf("MKNOD")));
+  assert(late.every((i) => ops[i]!.num![0] === MS.RDONLY));
+});
+
+Deno.test("/dev/ptmx given as a device stays the link into the container's devpts", () => {
+  const s = base();
+  s.linux!.devices = [{ path: "/dev/ptmx", type: "c", major: 5, minor: 2 }];
+  const ops = planInit(input(s)).ops;
+  assert(!ops.some((o) => o.op === Opcode.MKNOD && o.str?.[0] === "/dev/ptmx"));
+  assert(ops.some((o) => o.op === Opcode.SYMLINK && o.str?.[1] === "/dev/ptmx"));
+});
+
+Deno.test("the umask is 022 unless the user has one (runc's finalizeRootfs)", () => {
+  assertEquals(planInit(input(base())).ops.find((o) => o.op === Opcode.UMASK)!.num, [0o022]);
+});
+
+Deno.test("with --debug the init says where it is in runc's words", () => {
+  const debugLines = (debug: boolean) =>
+    planInit(input(base(), { debug })).ops.filter((o) => o.op === Opcode.DEBUG).map((o) => o.str);
+  assertEquals(debugLines(true), [["init: closing the pipe to signal completion"]]);
+  assertEquals(debugLines(false), []);
+});
+
+Deno.test("the mount that holds the rootfs is made private before the rootfs is bound (rshared)", () => {
+  const s = base();
+  s.linux!.rootfsPropagation = "rshared";
+  const ops = planInit(input(s)).ops;
+  const k = kinds(ops);
+  assertEquals(ops[k.indexOf("PARENT_PRIVATE")]!.str, ["/b/rootfs"]);
+  assert(
+    k.indexOf("PARENT_PRIVATE") <
+      ops.findIndex((o) => o.op === Opcode.MOUNT && o.str?.[0] === "/b/rootfs"),
+  );
+  const first = ops.find((o) => o.op === Opcode.MOUNT)!;
+  assertEquals(first.num![0], MS.SHARED | MS.REC);
 });
 
 Deno.test("sysctl names with dots and with slashes become /proc/sys paths", () => {

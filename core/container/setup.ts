@@ -1,0 +1,141 @@
+/**
+ * The state directory and cgroups of a container being set up (`create`,
+ * `run`, `restore`), recorded before anything is made: a `creating.json`
+ * names the cgroup directories before they exist, and state.json replaces it
+ * once the init is ready. So at every point a CLI killed mid-way leaves either
+ * nothing or what `delete --force` removes whole (the init itself dies with
+ * the CLI until it is recorded: see csrc/protocol.h).
+ *
+ * @module
+ */
+import type { Spec } from "../spec/types.ts";
+import type { Sys } from "../os/sys.ts";
+import type { CgroupManager, CgroupPaths } from "../cgroups/cgroups.ts";
+import { newContainerCgroups, openCgroups, signalAll } from "../cgroups/container.ts";
+import { type ContainerState, stateDir, StateError, writeState } from "../state/state.ts";
+import { signalProcess, SIGNALS } from "../os/signals.ts";
+import { logWarn } from "../log.ts";
+import { settled } from "../sync.ts";
+
+/** The file that records a container being set up (its cgroups), until state.json does. */
+export const CREATING_FILE = "creating.json";
+
+/** What a set-up records before state.json exists. */
+interface Creating {
+  cgroupPaths: CgroupPaths;
+  rootlessCgroups: boolean;
+}
+
+/** How a container's set-up begins. */
+export interface SetupOptions {
+  root: string;
+  id: string;
+  spec: Spec;
+  /** --systemd-cgroup */
+  systemdCgroup?: boolean | undefined;
+  /** Cgroups the user may not manage are skipped (runc's RootlessCgroups). */
+  rootlessCgroups: boolean;
+}
+
+/** A container being set up: its directory, its cgroups, and how to undo both. */
+export class ContainerSetup {
+  private constructor(
+    private readonly sys: Sys,
+    /** The state directory. */
+    readonly dir: string,
+    /** The container's cgroups, recorded but not made yet. */
+    readonly cgroups: CgroupManager,
+  ) {}
+
+  /**
+   * Makes the state directory and records the cgroups the container will have.
+   *
+   * @param sys the syscall surface
+   * @param opts the root, id, spec and cgroup options
+   * @returns the set-up
+   * @throws StateError `container with id exists: ID`, or a cgroup error (nothing is left then)
+   */
+  static begin(sys: Sys, opts: SetupOptions): ContainerSetup {
+    const dir = stateDir(opts.root, opts.id);
+    // The root is private to its user, as runc makes it.
+    Deno.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
+    try {
+      Deno.mkdirSync(dir, { mode: 0o711 });
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) {
+        throw new StateError(`container with id exists: ${opts.id}`);
+      }
+      throw e;
+    }
+    try {
+      const cgroups = newContainerCgroups(sys, opts.spec, {
+        id: opts.id,
+        systemd: opts.systemdCgroup,
+        rootless: opts.rootlessCgroups,
+        warn: logWarn,
+      });
+      const creating: Creating = {
+        cgroupPaths: cgroups.paths(),
+        rootlessCgroups: opts.rootlessCgroups,
+      };
+      const tmp = `${dir}/.${CREATING_FILE}.tmp`;
+      Deno.writeTextFileSync(tmp, JSON.stringify(creating), { mode: 0o600 });
+      Deno.renameSync(tmp, `${dir}/${CREATING_FILE}`);
+      return new ContainerSetup(sys, dir, cgroups);
+    } catch (e) {
+      Deno.removeSync(dir, { recursive: true });
+      throw e;
+    }
+  }
+
+  /**
+   * Records the container: state.json takes the place of the set-up's record.
+   *
+   * @param state the state
+   */
+  async record(state: ContainerState): Promise<void> {
+    await writeState(this.dir, state);
+    await settled(() => Deno.removeSync(`${this.dir}/${CREATING_FILE}`));
+  }
+
+  /**
+   * Undoes the set-up: the init (when there is one) killed and reaped, the
+   * cgroups and the state directory removed.
+   *
+   * @param pid the container's init, 0 for none
+   */
+  async abort(pid: number): Promise<void> {
+    if (pid > 0) {
+      try {
+        signalProcess(this.sys, pid, "SIGKILL");
+        await this.sys.waitpid(pid);
+      } catch { /* already gone */ }
+    }
+    await this.cgroups.destroy().catch((e) =>
+      logWarn(`failed to remove cgroups: ${(e as Error).message}`)
+    );
+    await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Removes what a set-up that never finished left (its CLI was killed): the
+ * processes in its recorded cgroups, the cgroups, the directory.
+ *
+ * @param sys the syscall surface
+ * @param dir the state directory, which has no state.json
+ */
+export async function removeUnfinished(sys: Sys, dir: string): Promise<void> {
+  let creating: Creating | undefined;
+  try {
+    creating = JSON.parse(Deno.readTextFileSync(`${dir}/${CREATING_FILE}`)) as Creating;
+  } catch { /* nothing recorded: only the directory */ }
+  const cgroups = openCgroups(sys, creating?.cgroupPaths, creating?.rootlessCgroups ?? false);
+  if (cgroups?.exists()) {
+    if (cgroups.pids().length > 0) await signalAll(sys, cgroups, SIGNALS.SIGKILL!, logWarn);
+    await cgroups.destroy().catch((e) => logWarn((e as Error).message));
+  }
+  try {
+    Deno.removeSync(dir, { recursive: true });
+  } catch { /* gone */ }
+}

@@ -1,0 +1,156 @@
+/**
+ * The part of the init program that sets up a process, shared by the
+ * container's init (plan.ts) and `runc exec` (plan_exec.ts): LSM labels,
+ * rlimits, no_new_privs and seccomp, the bounding set, groups
+ * and user, the cwd, capabilities, HOME, the program's lookup, and exec.
+ * Pure, like the rest of the planner.
+ *
+ * @module
+ */
+import type { Process } from "../spec/types.ts";
+import type { Op } from "./protocol.ts";
+import { ops } from "./ops.ts";
+import { capabilityMask } from "./caps.ts";
+import { rlimitNumber } from "../spec/rlimits.ts";
+import type { CompiledFilter } from "../seccomp/compile.ts";
+
+/** A compiled seccomp filter, ready for the stub (core/seccomp/compile.ts). */
+export type SeccompLoad = CompiledFilter;
+
+/** How planProcess sets up a process beyond its own fields. */
+export interface ProcessPlanOptions {
+  /** The seccomp filter to load, if any. */
+  seccomp?: SeccompLoad | undefined;
+  /** Where an AppArmor exec profile is written, when AppArmor is enabled. */
+  apparmorExecAttr?: string | undefined;
+  /** Whether SELinux is enabled on the host. */
+  selinuxEnabled: boolean;
+  /** setgroups is denied: no supplementary groups can be set (rootless, single mapping). */
+  setgroupsDenied?: boolean;
+}
+
+/**
+ * The ops that load a filter; with a listener, the init hands it to runc
+ * for the agent and waits until it has.
+ *
+ * @param filter the compiled filter
+ * @returns the ops
+ */
+export function seccompOps(filter: SeccompLoad): Op[] {
+  const load = ops.seccomp(filter.program, filter.flags);
+  return filter.notify ? [load, ops.sendSeccomp()] : [load];
+}
+
+/**
+ * The stub's first steps for any process: the caller's fds swept (but the
+ * kept ones), and the container's oom_score_adj written while the stub is
+ * still on the host's /proc, before it joins anything (runc's nsexec does it
+ * in its first stage); the clone passes it on. For the container's init and
+ * for every exec'd process alike: an exec'd one would otherwise get the
+ * caller's (a shim's is near -1000, almost immune to the OOM killer).
+ *
+ * @param keptFds fds passed on above stdio
+ * @param oomScoreAdj the container's process.oomScoreAdj, if any
+ * @returns the ops
+ */
+export function stubStart(keptFds: number, oomScoreAdj: number | undefined): Op[] {
+  const out = [ops.sweepFds(keptFds)];
+  if (oomScoreAdj !== undefined) {
+    out.push(ops.writeFile("/proc/self/oom_score_adj", `${oomScoreAdj}`));
+  }
+  return out;
+}
+
+/** The process's environment: its own, plus what the runtime adds (LISTEN_FDS). */
+export function processEnv(process: Process, extraEnv: readonly string[] = []): string[] {
+  return [...(process.env ?? []), ...extraEnv];
+}
+
+/**
+ * The container's terminal, made in its own devpts (the master goes to the
+ * CLI; the slave becomes stdio and, with a mount namespace, /dev/console).
+ *
+ * @param process the process (its consoleSize)
+ * @param onDevConsole also bind the slave on /dev/console
+ * @returns the op
+ */
+export function consoleOp(process: Process | undefined, onDevConsole: boolean): Op {
+  const size = process?.consoleSize;
+  return ops.console(onDevConsole, size?.height ?? 0, size?.width ?? 0);
+}
+
+/**
+ * The process part shared by the container's init and exec'd processes, in
+ * runc's order: LSM labels, rlimits, no_new_privs (or an early
+ * seccomp filter), the bounding set, groups, HOME, the cwd's first try, the
+ * user, the cwd, capabilities, the program's lookup, then a late seccomp
+ * filter (with no_new_privs, as close to exec as runc puts it).
+ *
+ * @param process the process
+ * @param env its environment (for PATH)
+ * @param opts host facts and additions
+ * @returns the ops, ending with LOOKPATH or the seccomp filter
+ * @throws Error when a label is asked for that the host cannot apply (the spec
+ *   checks refuse such a config first: this is an assertion)
+ */
+export function planProcess(
+  process: Process,
+  env: readonly string[],
+  opts: ProcessPlanOptions,
+): Op[] {
+  const out: Op[] = [];
+  if (process.apparmorProfile) {
+    if (!opts.apparmorExecAttr) throw new Error("an AppArmor profile on a host without AppArmor");
+    out.push(ops.writeFile(opts.apparmorExecAttr, `exec ${process.apparmorProfile}`));
+  }
+  if (process.selinuxLabel) {
+    if (!opts.selinuxEnabled) throw new Error("an SELinux label on a host without SELinux");
+    out.push(ops.writeFile("/proc/self/attr/exec", process.selinuxLabel));
+  }
+  for (const r of process.rlimits ?? []) {
+    const resource = rlimitNumber(r.type);
+    if (resource === undefined) throw new Error(`unknown rlimit type ${r.type}`);
+    out.push(ops.setrlimit(resource, limit(r.soft), limit(r.hard)));
+  }
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the user is set.
+  if (process.noNewPrivileges) out.push(ops.noNewPrivs());
+  else if (opts.seccomp) out.push(...seccompOps(opts.seccomp));
+
+  const caps = process.capabilities ?? {};
+  out.push(ops.capBounding(capabilityMask(caps.bounding)));
+  const user = process.user ?? { uid: 0, gid: 0 };
+  if (user.umask !== undefined) out.push(ops.umask(user.umask));
+  if (!opts.setgroupsDenied) {
+    out.push(ops.setgroups(user.additionalGids ?? []));
+  } else if ((user.additionalGids ?? []).length > 0) {
+    throw new Error(
+      "process.user.additionalGids needs setgroups, which the kernel denies for a rootless container " +
+        "that maps only the caller's own ids (map more through /etc/subgid and newgidmap)",
+    );
+  }
+  out.push(ops.fixStdio(user.uid));
+  // runc's setupUser reads HOME before the user changes; its finalizeNamespace
+  // tries the cwd before too (a 0700 cwd of root's works), and again after.
+  if (!env.some((e) => e.startsWith("HOME="))) out.push(ops.lookupHome(user.uid));
+  out.push(ops.chdir(process.cwd, true));
+  out.push(ops.setuser(user.uid, user.gid));
+  out.push(ops.chdir(process.cwd, false));
+  out.push(
+    ops.caps(
+      capabilityMask(caps.effective),
+      capabilityMask(caps.permitted),
+      capabilityMask(caps.inheritable),
+      capabilityMask(caps.ambient),
+    ),
+  );
+  const path = env.findLast((e) => e.startsWith("PATH="))?.slice(5) ?? "";
+  out.push(ops.lookpath(process.args?.[0] ?? "", path));
+  if (process.noNewPrivileges && opts.seccomp) out.push(...seccompOps(opts.seccomp));
+  return out;
+}
+
+/** rlimit values: the spec's uint64 max means infinity (-1 on the wire). */
+function limit(v: number | bigint): bigint {
+  const b = BigInt(v);
+  return b >= 0xffffffffffffffffn ? -1n : b;
+}

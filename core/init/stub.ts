@@ -1,0 +1,266 @@
+/**
+ * Running the init stub: spawn it from its sealed memfd with one end of a
+ * SOCK_SEQPACKET pair, send the init program, and answer the records it sends
+ * back until the container's init reports ready and, once the caller has
+ * recorded it, lives on without us (csrc/protocol.h draws the handshake).
+ *
+ * @module
+ */
+import {
+  CHUNK,
+  COMPLETE_MESSAGE,
+  encodeContinue,
+  encodeProgram,
+  type Op,
+  Opcode,
+  ProgramFlag,
+  type ProgramHeader,
+  type Record,
+  RecordReader,
+  Tag,
+} from "./protocol.ts";
+import { errnoText } from "../os/errno.ts";
+import { debugEnabled, logDebug, logWarn } from "../log.ts";
+import { exitCodeOf } from "../os/signals.ts";
+import type { Sys } from "../os/sys.ts";
+import { testKillPoint } from "./kill_points.ts";
+
+/** A failure of the init program; the message says which step failed. */
+export class InitError extends Error {
+  /** @param message e.g. `mount proc to /proc: operation not permitted` */
+  constructor(message: string) {
+    super(`unable to start container process: ${message}`);
+    this.name = "InitError";
+  }
+}
+
+/** What the CLI does at the points where the init waits for it. */
+export interface InitHandlers {
+  /** The init exists (write its id maps, join its cgroups here); it waits until this returns. */
+  onPid(pid: number): void | Promise<void>;
+  /** The mounts are done: run prestart and createRuntime hooks. */
+  onHooks?(pid: number): Promise<void>;
+  /** The pty master of the container's terminal; the handler owns the fd. */
+  onConsole?(master: number): void;
+  /** The seccomp listener (an fd of ours now, the handler owns it), for the agent. */
+  onSeccompListener?(pid: number, fd: number): Promise<void>;
+  /**
+   * The init is ready. Record it here (state.json, the pid file): until this
+   * returns, the init dies with the CLI; after, it lives on without it.
+   */
+  onReady?(pid: number): void | Promise<void>;
+}
+
+/** The environment variable that forces the stub's fallbacks for older kernels (tests). */
+export const FALLBACKS_ENV = "RUNC_INIT_FALLBACKS";
+
+const FALLBACK_FLAGS: { [name: string]: number } = {
+  close_range: ProgramFlag.NO_CLOSE_RANGE,
+  openat2: ProgramFlag.NO_OPENAT2,
+  mount_setattr: ProgramFlag.NO_MOUNT_SETATTR,
+  clone3: ProgramFlag.NO_CLONE3,
+};
+
+/**
+ * The program header for this call: debug lines when runc logs them, the
+ * fallbacks RUNC_INIT_FALLBACKS names (comma-separated: close_range,
+ * openat2, mount_setattr, clone3), our pid, and the signals our caller
+ * ignored. SIGPIPE is never among them: Deno ignores it for itself, so the
+ * caller's own choice cannot be told, and runc's Go runtime resets it too.
+ *
+ * @returns the header
+ */
+export function programHeader(): ProgramHeader {
+  let flags = debugEnabled() ? ProgramFlag.DEBUG : 0;
+  for (const name of (Deno.env.get(FALLBACKS_ENV) ?? "").split(",")) {
+    if (name !== "") flags |= FALLBACK_FLAGS[name.trim()] ?? 0;
+  }
+  let ignored = 0n;
+  try {
+    const m = /^SigIgn:\s*([0-9a-f]+)/m.exec(Deno.readTextFileSync("/proc/self/status"));
+    if (m) ignored = BigInt(`0x${m[1]}`);
+  } catch { /* no /proc: nothing known to keep ignored */ }
+  return { flags, cliPid: Deno.pid, sigIgnored: ignored & ~(1n << 12n) };
+}
+
+/** A stub process with the program sent, and its end of the socket. */
+interface Stub {
+  pid: number;
+  /** Its exit code, once it has ended (reaped once, however often asked). */
+  exited: Promise<number>;
+  sock: number;
+  /** The next whole record and the fd it carried (-1: none); undefined at EOF. */
+  next(): Promise<{ rec: Record; fd: number } | undefined>;
+}
+
+// Started through the helper's posix_spawn, not Deno.Command: Deno loads its
+// process module on first use, which costs a short command about 4 ms.
+function spawnStub(sys: Sys, ops: readonly Op[], cwd: string, header: ProgramHeader): Stub {
+  const program = encodeProgram(ops, header);
+  const [ours, theirs] = sys.socketpair();
+  let pid: number;
+  try {
+    pid = sys.spawnInitStub(theirs, cwd);
+  } catch (e) {
+    sys.close(ours);
+    sys.close(theirs);
+    throw e;
+  }
+  const exited = sys.waitpid(pid).then(({ status }) => exitCodeOf(status));
+  sys.close(theirs);
+  logDebug(`runc-init ${pid}: sending a program of ${ops.length} ops (${program.length} bytes)`);
+  try {
+    for (let off = 0; off < program.length; off += CHUNK) {
+      sys.send(ours, program.subarray(off, off + CHUNK));
+    }
+  } catch (e) {
+    sys.close(ours);
+    throw e;
+  }
+  testKillPoint("spawned");
+  const buf = new Uint8Array(CHUNK);
+  const reader = new RecordReader();
+  return {
+    pid,
+    exited,
+    sock: ours,
+    next: async () => {
+      for (;;) {
+        const { n, fd } = await sys.recvWithFd(ours, buf, -1);
+        if (n === 0) return undefined;
+        const rec = reader.push(buf.subarray(0, n));
+        if (rec) return { rec, fd };
+        if (fd >= 0) sys.close(fd);
+      }
+    },
+  };
+}
+
+/**
+ * Runs the init stub with the program and answers its handshake. Resolves to
+ * the container init's pid once it is ready, recorded (onReady) and on its own.
+ *
+ * @param sys the syscall surface
+ * @param ops the init program
+ * @param cwd where the stub starts (hooks run by the init start there too)
+ * @param handlers what to do when the init waits for the CLI
+ * @param header the program header (default: {@linkcode programHeader})
+ * @returns the container init's pid
+ * @throws InitError naming the step that failed
+ */
+export async function runInit(
+  sys: Sys,
+  ops: readonly Op[],
+  cwd: string,
+  handlers: InitHandlers,
+  header: ProgramHeader = programHeader(),
+): Promise<number> {
+  const stub = spawnStub(sys, ops, cwd, header);
+  const cont = () => sys.send(stub.sock, encodeContinue());
+  let pid = 0;
+  try {
+    for (;;) {
+      const got = await stub.next();
+      if (!got) {
+        const code = await stub.exited;
+        throw new InitError(
+          pid ? "container init exited before it was ready" : `runc-init exited with ${code}`,
+        );
+      }
+      const { rec, fd } = got;
+      if (fd >= 0 && rec.tag !== Tag.CONSOLE && rec.tag !== Tag.SECCOMP) sys.close(fd);
+      switch (rec.tag) {
+        case Tag.ERROR:
+          throw new InitError(describeFailure(ops, rec));
+        case Tag.DEBUG:
+          logDebug(rec.text);
+          break;
+        case Tag.WARN:
+          logWarn(rec.text);
+          break;
+        case Tag.PID:
+          pid = rec.pid;
+          logDebug(`container init is pid ${pid}`);
+          await stub.exited;
+          if (ops[rec.index + 1]?.op !== Opcode.WAIT_PARENT) {
+            throw new InitError("the init program must wait for runc after the clone");
+          }
+          await handlers.onPid(pid);
+          cont();
+          break;
+        case Tag.HOOKS:
+          try {
+            await handlers.onHooks?.(pid);
+          } catch (e) {
+            throw new InitError(`error during container init: ${(e as Error).message}`);
+          }
+          cont();
+          break;
+        case Tag.CONSOLE:
+          if (fd < 0) throw new InitError("the init sent no terminal");
+          if (handlers.onConsole) handlers.onConsole(fd);
+          else sys.close(fd);
+          break;
+        case Tag.SECCOMP:
+          if (fd < 0) throw new InitError("the init sent no seccomp listener");
+          if (!handlers.onSeccompListener) {
+            sys.close(fd);
+            throw new InitError("unexpected seccomp listener");
+          }
+          await handlers.onSeccompListener(pid, fd);
+          cont();
+          break;
+        case Tag.READY:
+          logDebug(`container init ${pid} is ready`);
+          await handlers.onReady?.(pid);
+          cont();
+          // EOF: the init has stopped dying with us and closed its end.
+          while (await stub.next() !== undefined) { /* nothing more is expected */ }
+          return pid;
+        default:
+          throw new InitError(`unexpected record ${rec.tag} from the init`);
+      }
+    }
+  } finally {
+    sys.close(stub.sock);
+    await stub.exited;
+  }
+}
+
+/**
+ * Runs a program that does not clone (hooks in the runtime's namespaces) and
+ * waits for the stub to end.
+ *
+ * @param sys the syscall surface
+ * @param ops the program, ending in OP_EXIT
+ * @param cwd where it runs
+ * @throws Error with the failing op's message
+ */
+export async function runStubProgram(sys: Sys, ops: readonly Op[], cwd: string): Promise<void> {
+  const stub = spawnStub(sys, ops, cwd, programHeader());
+  try {
+    for (;;) {
+      const got = await stub.next();
+      if (!got) break;
+      if (got.fd >= 0) sys.close(got.fd);
+      if (got.rec.tag === Tag.ERROR) throw new Error(describeFailure(ops, got.rec));
+      if (got.rec.tag === Tag.DEBUG) logDebug(got.rec.text);
+    }
+    const code = await stub.exited;
+    if (code !== 0) throw new Error(`runc-init exited with ${code}`);
+  } finally {
+    sys.close(stub.sock);
+    await stub.exited;
+  }
+}
+
+/** The message for a failed op, in runc's words. */
+function describeFailure(ops: readonly Op[], rec: Record): string {
+  if (rec.err === COMPLETE_MESSAGE) {
+    // Hooks run by the init fail "during container init", as runc puts it.
+    return ops[rec.index]?.op === Opcode.RUN_HOOK && ops.some((o) => o.op === Opcode.CLONE)
+      ? `error during container init: ${rec.text}`
+      : rec.text;
+  }
+  return rec.err ? `${rec.text}: ${errnoText(rec.err)}` : rec.text;
+}
