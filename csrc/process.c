@@ -53,7 +53,9 @@ int op_chdir(struct program *prog, const struct op *op, int index)
 {
 	(void)index;
 	const char *cwd = op->str[0];
-	int early = op->hdr.num[0] == 1;
+	if (op->hdr.num[0] == RP_CHDIR_ROOTFS)
+		return chdir(cwd) < 0 ? fail(prog, errno, "chdir %s", cwd) : 0;
+	int early = op->hdr.num[0] == RP_CHDIR_EARLY;
 	if (prog->cwd_done)
 		return 0;
 	if (chdir(cwd) < 0) {

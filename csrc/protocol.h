@@ -123,8 +123,9 @@ _Static_assert(sizeof(struct rp_op) == 48, "rp_op layout");
 	X(SETUSER, 21, 0, 0, setuser)          /* num0 uid, num1 gid; capabilities kept */      \
 	X(CAPS, 22, 0, 0, caps)                /* num0 effective, permitted, inheritable, ambient */ \
 	X(CAP_BOUNDING, 23, 0, 0, cap_bounding) /* num0 the bounding set */                     \
-	X(CHDIR, 24, 1, 1, chdir)              /* str cwd; num0 1: before the user is set (a  \
-	                                          permission error waits for the second try) */ \
+	X(CHDIR, 24, 1, 1, chdir)              /* str path; num0 RP_CHDIR_*: the process's cwd  \
+	                                          after or before the user is set, or the rootfs \
+	                                          (createContainer hooks run there) */           \
 	X(OPEN_FIFO, 25, 1, 1, open_fifo)      /* S: str exec.fifo: keep an O_PATH fd */        \
 	X(LOOKPATH, 26, 2, 2, lookpath)        /* str argv[0], PATH: find and check the program */ \
 	X(READY, 27, 0, 0, ready)              /* REC_READY, wait, PDEATHSIG off, socket closed */ \
@@ -159,6 +160,14 @@ _Static_assert(sizeof(struct rp_op) == 48, "rp_op layout");
 #define RP_OP_ENUM(name, number, min, max, fn) OP_##name = number,
 enum rp_opcode { RP_OPS(RP_OP_ENUM) };
 #undef RP_OP_ENUM
+
+/* What OP_CHDIR goes to. */
+enum rp_chdir {
+	RP_CHDIR_CWD = 0,    /* the process's cwd, as its user */
+	RP_CHDIR_EARLY = 1,  /* the process's cwd before the user is set: a permission error
+	                        waits for the second try */
+	RP_CHDIR_ROOTFS = 2, /* the rootfs, before pivot_root: where createContainer hooks run */
+};
 
 /* How OP_MOUNT finds its target. */
 enum rp_target_kind {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Op, Opcode, Target } from "./protocol.ts";
+import { type Chdir, type Op, Opcode, Target } from "./protocol.ts";
 
 /** OP_MOUNT's fields. */
 export interface MountOp {
@@ -129,12 +129,12 @@ export const ops = {
   }),
   capBounding: (keep: bigint): Op => ({ op: Opcode.CAP_BOUNDING, num: [keep] }),
   umask: (mask: number): Op => ({ op: Opcode.UMASK, num: [mask] }),
-  /** early: tried before the user is set; a permission error waits for the second try. */
-  chdir: (cwd: string, early: boolean): Op => ({
-    op: Opcode.CHDIR,
-    str: [cwd],
-    num: [early ? 1 : 0],
-  }),
+  /**
+   * Chdir.CWD: the process's cwd, checked inside the root; Chdir.EARLY: tried
+   * before the user is set, a permission error waiting for the second try;
+   * Chdir.ROOTFS: the rootfs, where createContainer hooks run.
+   */
+  chdir: (path: string, to: Chdir): Op => ({ op: Opcode.CHDIR, str: [path], num: [to] }),
   /** HOME for the process from the container's /etc/passwd, used when its env has none. */
   lookupHome: (uid: number): Op => ({ op: Opcode.LOOKUP_HOME, num: [uid] }),
   /** Finds the program (exec.LookPath) and checks the process may execute it. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Op } from "./protocol.ts";
+import { Chdir, type Op } from "./protocol.ts";
 import { ops } from "./ops.ts";
 import { CLONE_FLAGS, inJoinOrder } from "../os/namespaces.ts";
 import { hookOps, hookState } from "../hooks/hooks.ts";
@@ -88,7 +88,9 @@ export function planInit(input: PlanInput): Plan {
   const hasMountNs = namespaces.some((n) => n.type === "mount");
   if (hasMountNs) {
     const rootfs = planRootfs(input, namespaces.some((n) => n.type === "user"));
-    out.push(...rootfs.beforeHooks, ...createHooks(input, env), ...rootfs.afterHooks);
+    // createContainer hooks run in the rootfs, before the switch into it (runc's prepareRootfs).
+    out.push(...rootfs.beforeHooks, ops.chdir(input.rootfs, Chdir.ROOTFS));
+    out.push(...createHooks(input, env), ...rootfs.afterHooks);
   } else {
     out.push(...createHooks(input, env));
     if (process.terminal) out.push(consoleOp(process, false));

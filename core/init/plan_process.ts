@@ -8,7 +8,7 @@
  * @module
  */
 import type { Process } from "../spec/types.ts";
-import type { Op } from "./protocol.ts";
+import { Chdir, type Op } from "./protocol.ts";
 import { ops } from "./ops.ts";
 import { capabilityMask } from "./caps.ts";
 import { rlimitNumber } from "../spec/rlimits.ts";
@@ -132,9 +132,9 @@ export function planProcess(
   // runc's setupUser reads HOME before the user changes; its finalizeNamespace
   // tries the cwd before too (a 0700 cwd of root's works), and again after.
   if (!env.some((e) => e.startsWith("HOME="))) out.push(ops.lookupHome(user.uid));
-  out.push(ops.chdir(process.cwd, true));
+  out.push(ops.chdir(process.cwd, Chdir.EARLY));
   out.push(ops.setuser(user.uid, user.gid));
-  out.push(ops.chdir(process.cwd, false));
+  out.push(ops.chdir(process.cwd, Chdir.CWD));
   out.push(
     ops.caps(
       capabilityMask(caps.effective),

@@ -65,6 +65,10 @@ export type Opcode = typeof Opcode[keyof typeof Opcode];
 export const Target = { HOST: 0, DIR: 1, FILE: 2, EXISTING: 3 } as const;
 export type Target = typeof Target[keyof typeof Target];
 
+/** What OP_CHDIR goes to (enum rp_chdir). */
+export const Chdir = { CWD: 0, EARLY: 1, ROOTFS: 2 } as const;
+export type Chdir = typeof Chdir[keyof typeof Chdir];
+
 /** Record tags (enum rp_tag). */
 export const Tag = {
   PID: 1,

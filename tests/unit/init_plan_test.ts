@@ -3,7 +3,7 @@ import type { Spec } from "../../core/spec/types.ts";
 import { planInit, type PlanInput } from "../../core/init/plan.ts";
 import { makedev } from "../../core/init/plan_rootfs.ts";
 import { CLONE_FLAGS } from "../../core/os/namespaces.ts";
-import { type Op, Opcode, Target } from "../../core/init/protocol.ts";
+import { Chdir, type Op, Opcode, Target } from "../../core/init/protocol.ts";
 import { MOUNT_ATTR, MS } from "../../core/mounts/options.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 
@@ -244,10 +244,13 @@ Deno.test("HOME is looked up before the user is set, only when env has none", ()
 
 Deno.test("the cwd is tried before the user is set, and again after (runc's finalizeNamespace)", () => {
   const ops = planInit(input(base())).ops;
-  const chdirs = ops.flatMap((o, i) => o.op === Opcode.CHDIR ? [{ i, early: o.num![0] }] : []);
+  const chdirs = ops.flatMap((o, i) => o.op === Opcode.CHDIR ? [{ i, to: o.num![0] }] : []);
   const setuser = ops.findIndex((o) => o.op === Opcode.SETUSER);
-  assertEquals(chdirs.map((c) => c.early), [1, 0]);
-  assert(chdirs[0]!.i < setuser && chdirs[1]!.i > setuser);
+  assertEquals(chdirs.map((c) => c.to), [Chdir.ROOTFS, Chdir.EARLY, Chdir.CWD]);
+  assert(chdirs[1]!.i < setuser && chdirs[2]!.i > setuser);
+  // createContainer hooks run in the rootfs, before pivot_root (runc's prepareRootfs).
+  assert(chdirs[0]!.i < ops.findIndex((o) => o.op === Opcode.PIVOT_ROOT));
+  assertEquals(ops[chdirs[0]!.i]!.str, ["/b/rootfs"]);
 });
 
 Deno.test("hooks in the container get the process's environment, never the runtime's", () => {

@@ -1,4 +1,5 @@
 import {
+  Chdir,
   CHUNK,
   encodeContinue,
   encodeProgram,
@@ -64,7 +65,7 @@ Deno.test("no limit but the kernel's: thousands of strings, strings of 128 KiB",
 });
 
 Deno.test("encodeProgram refuses NUL bytes and a fifth number", () => {
-  assertThrows(() => encodeProgram([ops.chdir("/a\0b", false)], HEADER), "NUL");
+  assertThrows(() => encodeProgram([ops.chdir("/a\0b", Chdir.CWD)], HEADER), "NUL");
   assertThrows(
     () => encodeProgram([{ op: Opcode.CAPS, num: [1, 2, 3, 4, 5] }], HEADER),
     "more than 4",

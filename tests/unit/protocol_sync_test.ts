@@ -6,6 +6,7 @@
  * core/os/errno.ts.
  */
 import {
+  Chdir,
   CHUNK,
   MAGIC,
   OP_HEADER_SIZE,
@@ -68,7 +69,11 @@ Deno.test("every op has the same name and number on both sides", () => {
   assertEquals(Object.fromEntries(table.map((r) => [r.name, r.number])), { ...Opcode });
 });
 
-Deno.test("targets and record tags are the header's enums", () => {
+Deno.test("targets, chdir kinds and record tags are the header's enums", () => {
+  const chdirs = Object.fromEntries(
+    [...header.matchAll(/RP_CHDIR_(\w+) = (\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
+  );
+  assertEquals(chdirs, { ...Chdir });
   const targets = Object.fromEntries(
     [...header.matchAll(/RP_TARGET_(\w+) = (\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
   );
@@ -114,7 +119,7 @@ const SAMPLES: { [K in keyof typeof ops]: () => ReturnType<typeof ops[K]> } = {
   caps: () => ops.caps(1n, 1n, 0n, 0n),
   capBounding: () => ops.capBounding(1n),
   umask: () => ops.umask(0o022),
-  chdir: () => ops.chdir("/", true),
+  chdir: () => ops.chdir("/", Chdir.EARLY),
   lookupHome: () => ops.lookupHome(0),
   lookpath: () => ops.lookpath("sh", "/bin"),
   seccomp: () => ops.seccomp(new Uint8Array(8), 0),
