@@ -12,6 +12,8 @@
  *                             sends, check it is a pty master, print its pts
  *                             number, then copy what the container writes to
  *                             stdout until it closes the terminal
+ *   testprog deny-mknod CMD [ARG...]  run CMD where mknod fails with EPERM, as in
+ *                             a nested container or under a device cgroup
  */
 #include <errno.h>
 #include <stddef.h>
@@ -20,7 +22,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -185,8 +191,51 @@ static int recvtty(const char *path)
 	return 0;
 }
 
+#if defined(__x86_64__)
+#define ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* A seccomp filter (inherited by everything CMD starts): mknod and mknodat of a
+ * character or block device fail with EPERM; fifos and files are still made. */
+#define DENY_DEVICE_AT(nr, arg)                                                              \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 4),                                         \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[arg])),          \
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, S_IFMT),                                           \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, S_IFCHR, 2, 0),                                    \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, S_IFBLK, 1, 0),                                    \
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),                                          \
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM)
+
+static int deny_mknod(char **cmd)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		DENY_DEVICE_AT(__NR_mknodat, 2),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#ifdef __NR_mknod
+		DENY_DEVICE_AT(__NR_mknod, 1),
+#endif
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+		perror("testprog: seccomp");
+		return 2;
+	}
+	execvp(cmd[0], cmd);
+	perror("testprog: exec");
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && strcmp(argv[1], "deny-mknod") == 0)
+		return deny_mknod(argv + 2);
 	if (argc >= 3 && strcmp(argv[1], "sys") == 0)
 		return sys(argc - 2, argv + 2);
 	if (argc == 3 && strcmp(argv[1], "seccomp-agent") == 0)

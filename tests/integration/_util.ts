@@ -162,7 +162,15 @@ export class Sandbox {
    */
   async run(
     args: string[],
-    opts: { stdin?: string; env?: Record<string, string>; binary?: string; script?: string } = {},
+    opts: {
+      stdin?: string;
+      env?: Record<string, string>;
+      binary?: string;
+      /** Shell commands run first, in the shell that then execs runc. */
+      script?: string;
+      /** A command runc runs under (`testprog deny-mknod`). */
+      wrap?: string[];
+    } = {},
   ): Promise<Result> {
     const out = await Deno.makeTempFile({ dir: this.dir, prefix: "out-" });
     const err = await Deno.makeTempFile({ dir: this.dir, prefix: "err-" });
@@ -174,7 +182,9 @@ export class Sandbox {
       const child = new Deno.Command("/bin/sh", {
         args: [
           "-c",
-          `${opts.script ?? ""}exec "$0" "$@" >"$RUNC_IT_OUT" 2>"$RUNC_IT_ERR"`,
+          `${opts.script ?? ""}exec ${
+            (opts.wrap ?? []).map((w) => `'${w}'`).join(" ")
+          } "$0" "$@" >"$RUNC_IT_OUT" 2>"$RUNC_IT_ERR"`,
           opts.binary ?? RUNC,
           "--root",
           opts.binary ? `${this.root}-ref` : this.root,
