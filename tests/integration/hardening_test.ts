@@ -15,7 +15,6 @@ import {
   skipName,
   startListener,
   TESTPROG,
-  waitForFile,
   withSandbox,
 } from "./_util.ts";
 import type { Hook, Spec } from "../../core/spec/types.ts";
