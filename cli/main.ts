@@ -18,7 +18,10 @@ import { appHelp, commandHelp, helpCommandHelp, subcommandHelp } from "./help.ts
 import { globalFlags, HELP_COMMAND, HELP_FLAG } from "./app.ts";
 import { configureLog, logError, logToStderr } from "../core/log.ts";
 import { osErrorText } from "../core/os/errno.ts";
-import { runningInUserNS } from "../core/os/host.ts";
+import { kernelTooOld, runningInUserNS } from "../core/os/host.ts";
+
+/** Commands that work on any kernel: they print or write files only. */
+const NO_KERNEL_NEEDED = new Set(["spec", "features"]);
 import { absPath } from "../core/os/path.ts";
 
 const encoder = new TextEncoder();
@@ -176,6 +179,11 @@ async function runCommand(cmd: Command, argv: string[], global: GlobalOptions): 
   }
   delete p.values.help;
   p.set.delete("help");
+  // Commands that touch containers need a kernel this runtime supports.
+  if (!NO_KERNEL_NEEDED.has(cmd.name)) {
+    const old = kernelTooOld();
+    if (old !== undefined) return fatal(old);
+  }
   try {
     return await cmd.run({ global, flags: p.values, args: p.args, setFlags: p.set });
   } catch (e) {

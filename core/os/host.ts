@@ -66,7 +66,8 @@ export interface Rootless {
 export class RootlessFlagError extends Error {
   /** @param value the value given */
   constructor(value: string) {
-    super(`invalid value ${JSON.stringify(value)} for flag -rootless: parse error`);
+    // runc's parseBoolOrAuto: strconv.ParseBool's error, as runc prints it.
+    super(`strconv.ParseBool: parsing ${JSON.stringify(value)}: invalid syntax`);
     this.name = "RootlessFlagError";
   }
 }
