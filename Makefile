@@ -127,14 +127,14 @@ demo: build
 lint: $(DENO) ffi/_blobs.gen.ts
 	$(DENO) fmt --check
 	$(DENO) lint
-	$(DENO) check mod.ts cli/main.ts $(shell find tests core cli ffi -name '*_test.ts' -o -name '*.test.ts' 2>/dev/null)
+	$(DENO) check mod.ts cli/main.ts $(shell find tests -name '*_test.ts' 2>/dev/null)
 	$(MAKE) -s csrc
 
 fmt: $(DENO)
 	$(DENO) fmt
 
 test-unit: $(DENO) ffi/_blobs.gen.ts
-	$(DENO) test --allow-all --no-lock tests/unit core cli ffi
+	$(DENO) test --allow-all --no-lock tests/unit
 
 test-integration: build
 	$(DENO) test --allow-all --no-lock tests/integration

@@ -40,6 +40,8 @@ export interface NewCgroupOptions {
   rootless: boolean;
   /** For warnings (runc's non-empty cgroup warning). */
   warn: (msg: string) => void;
+  /** The cgroup mount point; default /sys/fs/cgroup (tests give a temp hierarchy). */
+  root?: string | undefined;
 }
 
 /**
@@ -60,6 +62,7 @@ export function newContainerCgroups(
     systemd: opts.systemd ?? false,
     rootless: opts.rootless,
     sys,
+    ...(opts.root !== undefined ? { root: opts.root } : {}),
   });
   if (m.exists()) {
     let pids: number[] = [];

@@ -18,7 +18,7 @@ import {
 import { parseSignal, signalProcess, SIGNALS } from "../os/signals.ts";
 import type { Sys } from "../os/sys.ts";
 import { bindNotifySocket, hostNotifySocket, type NotifyRelay } from "./notify.ts";
-import { hookState } from "../hooks/hooks.ts";
+import { hookState } from "../init/plan_hooks.ts";
 import { runHooks } from "../hooks/run.ts";
 import { logError, logWarn } from "../log.ts";
 

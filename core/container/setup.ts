@@ -35,6 +35,8 @@ export interface SetupOptions {
   systemdCgroup?: boolean | undefined;
   /** Cgroups the user may not manage are skipped (runc's RootlessCgroups). */
   rootlessCgroups: boolean;
+  /** The cgroup mount point; default /sys/fs/cgroup (tests give a temp hierarchy). */
+  cgroupRoot?: string | undefined;
 }
 
 /** A container being set up: its directory, its cgroups, and how to undo both. */
@@ -73,6 +75,7 @@ export class ContainerSetup {
         systemd: opts.systemdCgroup,
         rootless: opts.rootlessCgroups,
         warn: logWarn,
+        root: opts.cgroupRoot,
       });
       const creating: Creating = {
         cgroupPaths: cgroups.paths(),

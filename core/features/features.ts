@@ -21,7 +21,7 @@
  */
 
 import { CAPABILITY_NAMES } from "../spec/capabilities.ts";
-import { SECCOMP_ACTIONS, SECCOMP_ARCHS, SECCOMP_OPERATORS } from "../seccomp/names.ts";
+import { SECCOMP_ACTIONS, SECCOMP_ARCHS, SECCOMP_OPERATORS } from "../spec/seccomp_names.ts";
 
 /** Seccomp support. */
 export interface FeaturesSeccomp {

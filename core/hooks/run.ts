@@ -8,7 +8,7 @@ import type { Hook } from "../spec/types.ts";
 import { ops } from "../init/ops.ts";
 import { runStubProgram } from "../init/stub.ts";
 import type { Sys } from "../os/sys.ts";
-import { hookOps, type HookState } from "./hooks.ts";
+import { hookOps, type HookState } from "../init/plan_hooks.ts";
 
 /** The runtime's environment as `KEY=value` strings. */
 export function runtimeEnv(): string[] {

@@ -10,7 +10,7 @@
 import { Chdir, type Op } from "./protocol.ts";
 import { ops } from "./ops.ts";
 import { CLONE_FLAGS, inJoinOrder } from "../os/namespaces.ts";
-import { hookOps, hookState } from "../hooks/hooks.ts";
+import { hookOps, hookState } from "./plan_hooks.ts";
 import { planRootfs, type RootfsPlanInput } from "./plan_rootfs.ts";
 import { consoleOp, planProcess, processEnv, type SeccompLoad, stubStart } from "./plan_process.ts";
 

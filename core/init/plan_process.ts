@@ -12,10 +12,16 @@ import { Chdir, type Op } from "./protocol.ts";
 import { ops } from "./ops.ts";
 import { capabilityMask } from "./caps.ts";
 import { rlimitNumber } from "../spec/rlimits.ts";
-import type { CompiledFilter } from "../seccomp/compile.ts";
 
-/** A compiled seccomp filter, ready for the stub (core/seccomp/compile.ts). */
-export type SeccompLoad = CompiledFilter;
+/** A compiled seccomp filter, ready for the stub (core/seccomp/compile.ts makes it). */
+export interface SeccompLoad {
+  /** struct sock_filter[], 8 bytes an instruction. */
+  program: Uint8Array;
+  /** SECCOMP_FILTER_FLAG_* for seccomp(2). */
+  flags: number;
+  /** The profile uses SCMP_ACT_NOTIFY: load with a listener and hand it to the agent. */
+  notify: boolean;
+}
 
 /** How planProcess sets up a process beyond its own fields. */
 export interface ProcessPlanOptions {

@@ -8,13 +8,8 @@
  * @module
  */
 import type { LinuxDevice, Mount, Process, Spec } from "../spec/types.ts";
-import {
-  isBind,
-  mountDestination,
-  MS,
-  parseMountOptions,
-  recursiveAttrs,
-} from "../mounts/options.ts";
+import { MS, parseMountOptions, recursiveAttrs } from "../mounts/options.ts";
+import { isBind, mountDestination } from "../spec/mounts.ts";
 import { cleanPath } from "../os/path.ts";
 import { type Op, Target } from "./protocol.ts";
 import { ops } from "./ops.ts";

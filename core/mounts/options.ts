@@ -5,9 +5,6 @@
  * @module
  */
 
-import type { Mount } from "../spec/types.ts";
-import { cleanPath } from "../os/path.ts";
-
 /** mount(2) flags (linux/mount.h). */
 export const MS = {
   RDONLY: 0x1,
@@ -210,20 +207,4 @@ export function recursiveAttrs(options: readonly string[]): { set: number; clr: 
     }
   }
   return { set, clr };
-}
-
-/** Whether a mount of the spec is a bind mount. */
-export function isBind(m: Mount): boolean {
-  return m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind");
-}
-
-/**
- * A destination as a clean absolute path inside the rootfs. Relative ones are
- * taken from the root, as runc 1.1 does (mountsCheck warns about them).
- *
- * @param dest the spec's destination
- * @returns the path from the container's root; `..` never climbs above it
- */
-export function mountDestination(dest: string): string {
-  return cleanPath(`/${dest}`);
 }

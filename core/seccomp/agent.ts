@@ -6,7 +6,7 @@
  * @module
  */
 import type { Spec } from "../spec/types.ts";
-import { hookState } from "../hooks/hooks.ts";
+import { hookState } from "../init/plan_hooks.ts";
 import type { Sys } from "../os/sys.ts";
 
 /**

@@ -12,16 +12,10 @@
  */
 import type { LinuxSeccomp, LinuxSyscall } from "../spec/types.ts";
 import type { Libseccomp } from "../os/sys.ts";
+import type { SeccompLoad } from "../init/plan_process.ts";
 
 /** A compiled filter for the init stub. */
-export interface CompiledFilter {
-  /** struct sock_filter[], 8 bytes an instruction. */
-  program: Uint8Array;
-  /** SECCOMP_FILTER_FLAG_* for seccomp(2). */
-  flags: number;
-  /** The profile uses SCMP_ACT_NOTIFY: load with a listener and hand it to the agent. */
-  notify: boolean;
-}
+export type CompiledFilter = SeccompLoad;
 
 /** An error in linux.seccomp, named as runc names it. */
 export class SeccompError extends Error {

@@ -8,7 +8,7 @@
 import { type Check, fail, goNs, hasNs, namespaces } from "./_check.ts";
 import { goMount, goQuote } from "./_go.ts";
 import { joinPath } from "../os/path.ts";
-import { SECCOMP_ACTIONS, SECCOMP_ARCHS, SECCOMP_OPERATORS } from "../seccomp/names.ts";
+import { SECCOMP_ACTIONS, SECCOMP_ARCHS, SECCOMP_OPERATORS } from "./seccomp_names.ts";
 
 const NAMESPACE_TYPES = new Set(["pid", "network", "mount", "ipc", "uts", "user", "cgroup"]);
 const PROPAGATIONS = new Set([

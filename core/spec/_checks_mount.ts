@@ -10,7 +10,7 @@
 
 import { type Check, fail, host } from "./_check.ts";
 import { joinPath } from "../os/path.ts";
-import { isBind, mountDestination } from "../mounts/options.ts";
+import { isBind, mountDestination } from "./mounts.ts";
 
 /** The files under /proc that lxcfs-style mounts may cover (runc's list). */
 const PROC_MOUNTS_ALLOWED = new Set([

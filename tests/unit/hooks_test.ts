@@ -1,4 +1,4 @@
-import { hookOps, hookState } from "../../core/hooks/hooks.ts";
+import { hookOps, hookState } from "../../core/init/plan_hooks.ts";
 import { Opcode } from "../../core/init/protocol.ts";
 import { assertEquals } from "./_assert.ts";
 

@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "../../tests/unit/_assert.ts";
+import { assertEquals, assertThrows } from "./_assert.ts";
 import {
   checkParentPath,
   criuConfigFile,
@@ -11,9 +11,16 @@ import {
   restoreExtMounts,
   restoreMountPoints,
   secureJoin,
-} from "./options.ts";
-import { CgMode, decodeReq, decodeResp, encodeReq, encodeResp, ReqType } from "./rpc.ts";
-import type { Spec } from "../spec/types.ts";
+} from "../../core/criu/options.ts";
+import {
+  CgMode,
+  decodeReq,
+  decodeResp,
+  encodeReq,
+  encodeResp,
+  ReqType,
+} from "../../core/criu/rpc.ts";
+import type { Spec } from "../../core/spec/types.ts";
 
 const links: Record<string, string> = {
   "/r/conf": "/real/conf",

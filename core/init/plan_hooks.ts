@@ -1,5 +1,5 @@
 /**
- * OCI hooks as init-program ops. Every hook is run by the C stub
+ * OCI hooks as init-program ops, and the state they read. Every hook is run by the C stub
  * (csrc/hooks.c), so argv[0], the state on stdin, the timeout and the error
  * text are the same wherever it runs: prestart, createRuntime, poststart and
  * poststop in a stub of their own in the runtime's namespaces (core/hooks/run.ts),
@@ -8,8 +8,8 @@
  * @module
  */
 import type { Hook, Spec } from "../spec/types.ts";
-import type { Op } from "../init/protocol.ts";
-import { ops } from "../init/ops.ts";
+import type { Op } from "./protocol.ts";
+import { ops } from "./ops.ts";
 
 /** The state a hook reads on stdin (the runtime-spec's state, as runc marshals it). */
 export interface HookState {

@@ -1,0 +1,129 @@
+/**
+ * A container's set-up (core/container/setup.ts) on a temp state root and a
+ * temp cgroup hierarchy: recorded before anything is made, undone whole on a
+ * failure, and what a killed CLI leaves removed by delete's cleanup.
+ */
+import { ContainerSetup, CREATING_FILE, removeUnfinished } from "../../core/container/setup.ts";
+import { defaultSpec } from "../../core/spec/template.ts";
+import type { ContainerState } from "../../core/state/state.ts";
+import { assert, assertEquals, assertThrows } from "./_assert.ts";
+import { fakeV1 } from "./_cgroup_fixture.ts";
+import { fakeSys } from "./_fake_sys.ts";
+
+const exists = (p: string) => {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function withFixture(fn: (f: { root: string; cgroups: string }) => Promise<void> | void) {
+  return async () => {
+    const cg = fakeV1();
+    const root = Deno.makeTempDirSync({ prefix: "setup-root-" });
+    try {
+      await fn({ root: `${root}/runc`, cgroups: cg.root });
+    } finally {
+      cg.dispose();
+      Deno.removeSync(root, { recursive: true });
+    }
+  };
+}
+
+/** Removes the files a cgroup dir holds: on cgroupfs they are not files, and rmdir takes them. */
+function asCgroupfs(dir: string): void {
+  for (const e of Deno.readDirSync(dir)) {
+    if (e.isFile) Deno.removeSync(`${dir}/${e.name}`);
+    else if (e.isDirectory) asCgroupfs(`${dir}/${e.name}`);
+  }
+}
+
+function spec() {
+  const s = defaultSpec({ rootless: false });
+  s.linux!.cgroupsPath = "/it/c1";
+  return s;
+}
+
+Deno.test(
+  "the set-up is recorded (cgroups named) before they are made, then replaced by state.json",
+  withFixture(async ({ root, cgroups }) => {
+    const { sys } = fakeSys([]);
+    const setup = ContainerSetup.begin(sys, {
+      root,
+      id: "c1",
+      spec: spec(),
+      rootlessCgroups: false,
+      cgroupRoot: cgroups,
+    });
+    const creating = JSON.parse(Deno.readTextFileSync(`${setup.dir}/${CREATING_FILE}`));
+    assertEquals(creating.cgroupPaths.pids, `${cgroups}/pids/it/c1`);
+    assert(!exists(`${cgroups}/pids/it/c1`), "recorded, not made yet");
+    assertEquals(Deno.statSync(root).mode! & 0o777, 0o700);
+    // A second one with the same id is refused, and the first left alone.
+    assertThrows(
+      () =>
+        ContainerSetup.begin(sys, {
+          root,
+          id: "c1",
+          spec: spec(),
+          rootlessCgroups: false,
+          cgroupRoot: cgroups,
+        }),
+      "container with id exists: c1",
+    );
+    setup.cgroups.create();
+    await setup.record({ id: "c1", initPid: 7 } as ContainerState);
+    assert(exists(`${setup.dir}/state.json`) && !exists(`${setup.dir}/${CREATING_FILE}`));
+  }),
+);
+
+Deno.test(
+  "abort kills the init, removes the cgroups and the state directory",
+  withFixture(async ({ root, cgroups }) => {
+    const { sys, log } = fakeSys([]);
+    const setup = ContainerSetup.begin(sys, {
+      root,
+      id: "c1",
+      spec: spec(),
+      rootlessCgroups: false,
+      cgroupRoot: cgroups,
+    });
+    setup.cgroups.create();
+    assert(exists(`${cgroups}/memory/it/c1`));
+    asCgroupfs(cgroups);
+    await setup.abort(1234);
+    assertEquals(log.killed, [[1234, 9]]);
+    for (const c of ["memory", "cpuset", "pids"]) {
+      assert(!exists(`${cgroups}/${c}/it/c1`), `${c} left`);
+    }
+    assert(!exists(setup.dir), "state directory left");
+  }),
+);
+
+Deno.test(
+  "what a killed create left (the record, the cgroups) is removed whole",
+  withFixture(async ({ root, cgroups }) => {
+    const { sys } = fakeSys([]);
+    const setup = ContainerSetup.begin(sys, {
+      root,
+      id: "c1",
+      spec: spec(),
+      rootlessCgroups: false,
+      cgroupRoot: cgroups,
+    });
+    setup.cgroups.create();
+    asCgroupfs(cgroups);
+    // The CLI dies here: no state.json. delete --force finds the record.
+    await removeUnfinished(sys, setup.dir);
+    for (const c of ["memory", "cpuset", "pids"]) {
+      assert(!exists(`${cgroups}/${c}/it/c1`), `${c} left`);
+    }
+    assert(!exists(setup.dir), "state directory left");
+    // A directory with no record at all (killed before it was written) goes too.
+    Deno.mkdirSync(`${root}/c2`);
+    await removeUnfinished(sys, `${root}/c2`);
+    assert(!exists(`${root}/c2`));
+  }),
+);
