@@ -18,7 +18,7 @@ import { appHelp, commandHelp, helpCommandHelp, subcommandHelp } from "./help.ts
 import { globalFlags, HELP_COMMAND, HELP_FLAG } from "./app.ts";
 import { configureLog, logError, logToStderr } from "../core/log.ts";
 import { osErrorText } from "../core/os/errno.ts";
-import { kernelTooOld, runningInUserNS } from "../core/os/host.ts";
+import { euid, kernelTooOld, runningInUserNS } from "../core/os/host.ts";
 
 /** Commands that work on any kernel: they print or write files only. */
 const NO_KERNEL_NEEDED = new Set(["spec", "features"]);
@@ -59,7 +59,7 @@ function defaultRoot(): { path: string; xdg: boolean } {
 }
 
 function honorXDGRuntimeDir(): boolean {
-  if (Deno.uid() !== 0) return true;
+  if (euid() !== 0) return true;
   if (!runningInUserNS()) return false;
   const user = Deno.env.get("USER");
   return user === undefined || user !== "root";

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { egid, euid } from "../os/host.ts";
 import type { Mount, Spec } from "./types.ts";
 
 /** Options of {@linkcode defaultSpec}. */
@@ -117,18 +118,6 @@ function exampleSpec(): Spec {
 }
 
 /** The effective uid or gid of this process, from /proc/self/status. */
-function effectiveId(field: "Uid" | "Gid"): number {
-  try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const line = status.split("\n").find((l) => l.startsWith(`${field}:`));
-    const euid = Number(line?.split(/\s+/)[2]);
-    if (Number.isSafeInteger(euid)) return euid;
-  } catch {
-    // Fall back to the real id below.
-  }
-  return field === "Uid" ? Deno.uid() ?? 0 : Deno.gid() ?? 0;
-}
-
 /** Removes `uid=`/`gid=` options, as runc's ToRootless does; keeps the key order. */
 function withoutIdOptions(m: Mount): Mount {
   if (m.options === undefined) return m;
@@ -167,8 +156,8 @@ export function defaultSpec(opts: DefaultSpecOptions): Spec {
     ns.type !== "network" && ns.type !== "user"
   );
   namespaces.push({ type: "user" });
-  const hostUid = opts.hostUid ?? effectiveId("Uid");
-  const hostGid = opts.hostGid ?? effectiveId("Gid");
+  const hostUid = opts.hostUid ?? euid();
+  const hostGid = opts.hostGid ?? egid();
   spec.mounts = (spec.mounts ?? []).map((m) =>
     m.destination === "/sys"
       ? {

@@ -9,6 +9,7 @@ import type { ContainerState } from "../../core/state/state.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import { fakeV1 } from "./_cgroup_fixture.ts";
 import { fakeSys } from "./_fake_sys.ts";
+import type { Sys } from "../../core/os/sys.ts";
 
 const exists = (p: string) => {
   try {
@@ -40,6 +41,17 @@ function asCgroupfs(dir: string): void {
   }
 }
 
+/** Begins the set-up of c1 under root, its cgroups in the temp hierarchy. */
+function begin(sys: Sys, root: string, cgroups: string): ContainerSetup {
+  return ContainerSetup.begin(sys, {
+    root,
+    id: "c1",
+    spec: spec(),
+    rootlessCgroups: false,
+    cgroupRoot: cgroups,
+  });
+}
+
 function spec() {
   const s = defaultSpec({ rootless: false });
   s.linux!.cgroupsPath = "/it/c1";
@@ -50,27 +62,14 @@ Deno.test(
   "the set-up is recorded (cgroups named) before they are made, then replaced by state.json",
   withFixture(async ({ root, cgroups }) => {
     const { sys } = fakeSys([]);
-    const setup = ContainerSetup.begin(sys, {
-      root,
-      id: "c1",
-      spec: spec(),
-      rootlessCgroups: false,
-      cgroupRoot: cgroups,
-    });
+    const setup = begin(sys, root, cgroups);
     const creating = JSON.parse(Deno.readTextFileSync(`${setup.dir}/${CREATING_FILE}`));
     assertEquals(creating.cgroupPaths.pids, `${cgroups}/pids/it/c1`);
     assert(!exists(`${cgroups}/pids/it/c1`), "recorded, not made yet");
     assertEquals(Deno.statSync(root).mode! & 0o777, 0o700);
     // A second one with the same id is refused, and the first left alone.
     assertThrows(
-      () =>
-        ContainerSetup.begin(sys, {
-          root,
-          id: "c1",
-          spec: spec(),
-          rootlessCgroups: false,
-          cgroupRoot: cgroups,
-        }),
+      () => begin(sys, root, cgroups),
       "container with id exists: c1",
     );
     setup.cgroups.create();
@@ -83,13 +82,7 @@ Deno.test(
   "abort kills the init, removes the cgroups and the state directory",
   withFixture(async ({ root, cgroups }) => {
     const { sys, log } = fakeSys([]);
-    const setup = ContainerSetup.begin(sys, {
-      root,
-      id: "c1",
-      spec: spec(),
-      rootlessCgroups: false,
-      cgroupRoot: cgroups,
-    });
+    const setup = begin(sys, root, cgroups);
     setup.cgroups.create();
     assert(exists(`${cgroups}/memory/it/c1`));
     asCgroupfs(cgroups);
@@ -106,13 +99,7 @@ Deno.test(
   "what a killed create left (the record, the cgroups) is removed whole",
   withFixture(async ({ root, cgroups }) => {
     const { sys } = fakeSys([]);
-    const setup = ContainerSetup.begin(sys, {
-      root,
-      id: "c1",
-      spec: spec(),
-      rootlessCgroups: false,
-      cgroupRoot: cgroups,
-    });
+    const setup = begin(sys, root, cgroups);
     setup.cgroups.create();
     asCgroupfs(cgroups);
     // The CLI dies here: no state.json. delete --force finds the record.

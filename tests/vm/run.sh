@@ -24,9 +24,10 @@
 #                static nodes of modules.devname
 #   VM_BINS      host programs to put in the VM with their libraries, ahead
 #                of busybox on PATH (default: env (build/runc needs env -S),
-#                criu, runc, ps and CRIU's
+#                criu, Debian's runc (the reference), ps and CRIU's
 #                iptables-restore, ip6tables-restore and GNU tar (tmpfs
-#                content) where installed)
+#                content); each is installed when missing, and a lane
+#                without one fails rather than leave it out)
 #   VM_NO_INSTALL=1  only say what is missing instead of apt-get installing it
 #
 # The initramfs is cached in build/vm/ and rebuilt only when an input changes.
@@ -59,9 +60,17 @@ find_kernel() {
 	fi
 	find /boot -maxdepth 1 -name 'vmlinuz-6.1.*-amd64' 2>/dev/null | sort -V | tail -n 1
 }
+# The default lane's programs and the Debian packages that hold them.
+default_bins=(env:coreutils criu:criu runc:runc ps:procps iptables-restore:iptables
+	ip6tables-restore:iptables tar:tar)
 missing() {
-	local m=()
+	local m=() b
 	command -v qemu-system-x86_64 >/dev/null || m+=(qemu-system-x86)
+	if [ -z "${VM_BINS+set}" ]; then
+		for b in "${default_bins[@]}"; do
+			command -v "${b%%:*}" >/dev/null || m+=("${b#*:}")
+		done
+	fi
 	[ -n "$(find_kernel)" ] || m+=(linux-image-amd64)
 	if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then m+=(busybox-static); fi
 	command -v cpio >/dev/null || m+=(cpio)
@@ -152,8 +161,9 @@ if [ -n "${VM_BINS+set}" ]; then
 		extra+=("$p")
 	done
 else
-	for b in env criu runc ps iptables-restore ip6tables-restore tar; do
-		p=$(command -v "$b") && extra+=("$p")
+	for b in "${default_bins[@]}"; do
+		p=$(command -v "${b%%:*}") || fail "no ${b%%:*} on this host (apt-get install ${b#*:})"
+		extra+=("$p")
 	done
 fi
 bins+=("${extra[@]}")
