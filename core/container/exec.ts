@@ -8,6 +8,7 @@
 import type { Process } from "../spec/types.ts";
 import { decodeProcess } from "../spec/decode.ts";
 import { readBoundedText } from "../spec/load.ts";
+import { checkProcessLabels } from "../spec/validate.ts";
 import { planExec } from "../init/plan_exec.ts";
 import { containerStatus, readState, StateError } from "../state/state.ts";
 import { runInit } from "../init/stub.ts";
@@ -127,6 +128,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     throw new StateError("cannot exec in a paused container (use --ignore-paused to override)");
   }
   const process = await execProcess(st.config.process, opts);
+  checkProcessLabels(process, {});
   checkTerminal(!!process.terminal, opts.detach, opts.consoleSocket);
   let host: HostConsole | undefined;
   if (process.terminal && !opts.detach) host = findHostConsole(sys);

@@ -9,6 +9,7 @@
  */
 import type { Mount, Spec } from "../spec/types.ts";
 import { CLONE_FLAGS } from "../os/namespaces.ts";
+import { isBind } from "../spec/mounts.ts";
 import { joinPath } from "../os/path.ts";
 import type { CgroupPaths } from "../cgroups/cgroups.ts";
 import { CgMode, type ExtMountMap } from "./rpc.ts";
@@ -154,10 +155,6 @@ export function secureJoin(root: string, path: string, look: PathLookup): string
     rest = [...target.split("/"), ...rest];
   }
   return `/${resolved.join("/")}`;
-}
-
-function isBind(m: Mount): boolean {
-  return m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind");
 }
 
 /** What the mount lists need to know about the container. */

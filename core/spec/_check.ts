@@ -130,7 +130,7 @@ function fsTypeFromMountinfo(path: string): string | undefined {
 }
 
 export function host<K extends keyof HostFacts>(
-  ctx: ValidateContext,
+  ctx: Pick<ValidateContext, "host">,
   key: K,
 ): NonNullable<HostFacts[K]> {
   const given = ctx.host?.[key];

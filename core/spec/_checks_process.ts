@@ -6,7 +6,8 @@
  * @module
  */
 
-import { type Check, fail, host } from "./_check.ts";
+import { type Check, fail, host, type ValidateContext } from "./_check.ts";
+import type { Process } from "./types.ts";
 import { goQuote } from "./_go.ts";
 import { capabilityNumber } from "./capabilities.ts";
 import { rlimitNumber } from "./rlimits.ts";
@@ -21,23 +22,35 @@ export const processCheck: Check = {
     if (p.cwd === "") fail("process", "Cwd property must not be empty", "process.cwd");
     if (!p.cwd.startsWith("/")) fail("process", "Cwd must be an absolute path", "process.cwd");
     if ((p.args ?? []).length === 0) fail("process", "args must not be empty", "process.args");
-    if ((p.apparmorProfile ?? "") !== "" && !host(ctx, "apparmorEnabled")) {
-      fail(
-        "process",
-        "unable to apply apparmor profile: apparmor: config provided but apparmor not supported",
-        "process.apparmorProfile",
-      );
-    }
-    if ((p.selinuxLabel ?? "") !== "" && !host(ctx, "selinuxEnabled")) {
-      fail(
-        "process",
-        "selinux label is specified in config, but selinux is disabled or not supported",
-        "process.selinuxLabel",
-      );
-    }
+    checkProcessLabels(p, ctx);
     return [];
   },
 };
+
+/**
+ * A process's AppArmor profile and SELinux label need that LSM on the host;
+ * for the container's process and for every `exec` (whose flags may add them).
+ *
+ * @param p the process
+ * @param ctx the host facts
+ * @throws SpecError in runc's words
+ */
+export function checkProcessLabels(p: Process, ctx: Pick<ValidateContext, "host">): void {
+  if ((p.apparmorProfile ?? "") !== "" && !host(ctx, "apparmorEnabled")) {
+    fail(
+      "process",
+      "unable to apply apparmor profile: apparmor: config provided but apparmor not supported",
+      "process.apparmorProfile",
+    );
+  }
+  if ((p.selinuxLabel ?? "") !== "" && !host(ctx, "selinuxEnabled")) {
+    fail(
+      "process",
+      "selinux label is specified in config, but selinux is disabled or not supported",
+      "process.selinuxLabel",
+    );
+  }
+}
 
 /** `process.consoleSize` only means something with `process.terminal`. */
 export const consoleCheck: Check = {

@@ -56,6 +56,7 @@ import type { Spec } from "./types.ts";
 
 export type { Check, HostFacts, ValidateContext } from "./_check.ts";
 export { rootfsPath, sysctlDotted } from "./_check.ts";
+export { checkProcessLabels } from "./_checks_process.ts";
 export { SECCOMP_ACTIONS, SECCOMP_ARCHS, SECCOMP_OPERATORS } from "./seccomp_names.ts";
 
 /** The result of {@linkcode validateSpec}. */

@@ -205,3 +205,30 @@ Deno.test({
       assertEquals(r.stdout.trim(), "1001");
     }),
 });
+
+const apparmorOn = (() => {
+  try {
+    return Deno.readTextFileSync("/sys/module/apparmor/parameters/enabled").trim() === "Y";
+  } catch {
+    return false;
+  }
+})();
+const noApparmor = why ?? (apparmorOn ? "needs a host without AppArmor" : undefined);
+Deno.test({
+  name: name(
+    "an exec asking for an LSM label the host lacks fails in runc's words, running nothing",
+    noApparmor,
+  ),
+  ignore: !!noApparmor,
+  fn: () =>
+    withSandbox(async (sb) => {
+      await sb.editSpec((s) => (s.process!.args = ["sleep", "30"]));
+      await sb.ok(["run", "-d", "c1"]);
+      const r = await sb.run(["exec", "--apparmor", "some-profile", "c1", "true"]);
+      assertEquals(r.code, 255);
+      assertStringIncludes(
+        r.stderr,
+        "unable to apply apparmor profile: apparmor: config provided but apparmor not supported",
+      );
+    }),
+});
