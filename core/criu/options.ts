@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Mount, Spec } from "../spec/types.ts";
+import type { Spec } from "../spec/types.ts";
 import { CLONE_FLAGS } from "../os/namespaces.ts";
 import { isBind } from "../spec/mounts.ts";
 import { joinPath } from "../os/path.ts";
