@@ -5,7 +5,7 @@
  * counts. Each program is sent to the real stub (no root needed).
  */
 import { assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRunc, skipName } from "./_util.ts";
+import { needsRoot, needsRunc, skipName } from "./_util.ts";
 import {
   encodeProgram,
   type Op,
@@ -128,5 +128,32 @@ Deno.test({
     assertStringIncludes(await run("-lW", lib), "GNU_RELRO");
     assertStringIncludes(await run("-dW", lib), "BIND_NOW");
     assertStringIncludes(await run("-sW", lib), "__stack_chk_fail");
+  },
+});
+
+const clones = needsRoot("clones into a new user and mount namespace");
+Deno.test({
+  name: skipName(
+    "a bind source the stub cannot open for the init is reported, naming it, before the init's own word",
+    clones,
+  ),
+  ignore: !!clones,
+  async fn() {
+    const NEWNS = 0x00020000, NEWUSER = 0x10000000;
+    const { code, error } = await runStub(program([
+      ops.clone(NEWNS | NEWUSER),
+      ops.waitParent(true),
+      ops.mount({
+        source: "/nonexistent/source",
+        target: "/x",
+        flags: 0x1000,
+        kind: 1,
+        sourceIndex: 1,
+      }),
+      ops.exit(),
+    ]));
+    assertEquals(code, 0, "the stub's part ends at the clone");
+    // The stub's own error (ENOENT), first: the init's "receive bind source" comes after.
+    assertEquals(error, "open bind source /nonexistent/source (errno 2)");
   },
 });
