@@ -49,7 +49,9 @@ cc_for = $(if $(filter $(HOST_ARCH),$(1)),$(CC),$(CROSS_CC_$(1)))
 # The stub is linked statically against musl where musl-gcc is installed (75 KB
 # instead of glibc's 720 KB: less for every CLI call to parse, less resident in
 # a waiting init); the kernel's uapi headers come from the system include dirs.
-MUSL_CC := $(shell command -v musl-gcc 2>/dev/null)
+# Looked up when a recipe runs, not when make starts: `make deps build` on a
+# fresh machine finds the musl-gcc that deps has just installed.
+MUSL_CC = $(shell command -v musl-gcc 2>/dev/null)
 stub_cc_for = $(if $(and $(MUSL_CC),$(filter $(HOST_ARCH),$(1))),$(MUSL_CC) -idirafter /usr/include -idirafter /usr/include/$(HOST_ARCH)-linux-gnu,$(call cc_for,$(1)))
 
 build/csrc/%/runc-init: $(STUB_SRC) $(STUB_HDR)
@@ -107,6 +109,102 @@ release: $(DENO) csrc
 	$(DENO) run --allow-read --allow-write ffi/embed_gen.ts $(HOST_ARCH) ffi/_blobs.gen.ts; \
 	cd build/release && sha256sum runc-x86_64 runc-aarch64 > SHA256SUMS && cat SHA256SUMS
 
+# --- The manual and the completions, made from the CLI's own descriptors
+# (cli/docs.ts), dated by the last commit so that a rebuild is the same.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH
+DOCS_DATE = $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%d)
+.PHONY: docs dist install uninstall dist-deps test-dist
+docs: build/docs/.stamp
+build/docs/.stamp: $(SOURCES) $(DENO)
+	rm -rf build/docs
+	$(DENO) run --allow-write --no-lock cli/docs_gen.ts build/docs $(DOCS_DATE)
+	touch $@
+
+# --- make dist: one self-contained tree and tarball per architecture, offline,
+# from Debian's and npm's packages only:
+#   runc-VERSION-linux-ARCH/sbin/runc          the launcher (csrc/launcher.c, static)
+#   runc-VERSION-linux-ARCH/lib/runc/deno      that architecture's pinned Deno
+#   runc-VERSION-linux-ARCH/lib/runc/runc.js   the bundle, that architecture's helpers in it
+#   runc-VERSION-linux-ARCH/share/...          man pages and completions
+# Byte for byte the same from the same inputs (sorted, dated by the commit,
+# owned by 0, gzip without a name or time); SHA256SUMS beside them.
+VERSION := $(shell sed -n 's/^export const VERSION = "\(.*\)";/\1/p' cli/version.ts)
+DIST_ARCHES := x86_64 aarch64
+DENO_PKG_x86_64 := linux-x64-glibc
+DENO_PKG_aarch64 := linux-arm64-glibc
+dist_name = runc-$(VERSION)-linux-$(1)
+# That architecture's Deno: the host's is the build's own; another comes from
+# its npm package (npm refuses a foreign cpu unless forced; nothing of it runs here).
+deno_for = $(if $(filter $(HOST_ARCH),$(1)),$(DENO),$(CURDIR)/.tools/dist-$(1)/node_modules/@deno/$(DENO_PKG_$(1))/deno)
+define dist_deno
+$(CURDIR)/.tools/dist-$(1)/node_modules/@deno/$(DENO_PKG_$(1))/deno:
+	mkdir -p .tools/dist-$(1)
+	cd .tools/dist-$(1) && npm install --no-save --no-audit --no-fund --ignore-scripts --force \
+	  --prefix . @deno/$(DENO_PKG_$(1))@$(DENO_VERSION) >/dev/null
+	test -x $$@
+endef
+$(foreach a,$(filter-out $(HOST_ARCH),$(DIST_ARCHES)),$(eval $(call dist_deno,$(a))))
+build/csrc/%/launcher: csrc/launcher.c
+	mkdir -p $(dir $@)
+	$(call stub_cc_for,$*) $(CFLAGS_COMMON) -static -s -o $@ csrc/launcher.c
+
+dist: $(DENO) csrc build/docs/.stamp $(foreach a,$(DIST_ARCHES),build/csrc/$(a)/launcher $(call deno_for,$(a)))
+	@for a in $(DIST_ARCHES); do test -f build/csrc/$$a/runc-init || { \
+	  echo "make dist: no $$a helpers (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)"; exit 1; }; done
+	rm -rf build/dist && mkdir -p build/dist
+	@set -e; trap '$(DENO) run --allow-read --allow-write ffi/embed_gen.ts $(HOST_ARCH) ffi/_blobs.gen.ts' EXIT; \
+	for a in $(DIST_ARCHES); do \
+	  d=build/dist/$(call dist_name,$$a); \
+	  case $$a in x86_64) deno=$(call deno_for,x86_64);; aarch64) deno=$(call deno_for,aarch64);; esac; \
+	  mkdir -p $$d/sbin $$d/lib/runc $$d/share; \
+	  $(DENO) run --allow-read --allow-write ffi/embed_gen.ts $$a ffi/_blobs.gen.ts; \
+	  $(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o $$d/lib/runc/runc.js cli/main.ts; \
+	  sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' $$d/lib/runc/runc.js; \
+	  install -m 0755 build/csrc/$$a/launcher $$d/sbin/runc; \
+	  install -m 0755 $$deno $$d/lib/runc/deno; \
+	  chmod 0644 $$d/lib/runc/runc.js; \
+	  cp -R build/docs/man build/docs/bash-completion build/docs/zsh $$d/share/; \
+	  find $$d -exec touch -h -d @$(SOURCE_DATE_EPOCH) {} +; \
+	  tar -C build/dist --sort=name --owner=0 --group=0 --numeric-owner --mtime=@$(SOURCE_DATE_EPOCH) \
+	    --format=gnu -cf - $(call dist_name,$$a) | gzip -n -6 > $$d.tar.gz; \
+	done
+	cd build/dist && sha256sum *.tar.gz > SHA256SUMS && cat SHA256SUMS
+
+# --- make install: the host's dist tree into PREFIX (DESTDIR for staging);
+# `runc` on PATH then runs with nothing of the work tree.
+PREFIX ?= /usr/local
+INSTALL_ROOT = $(DESTDIR)$(PREFIX)
+install: dist
+	mkdir -p $(INSTALL_ROOT)
+	cp -R build/dist/$(call dist_name,$(HOST_ARCH))/. $(INSTALL_ROOT)/
+	@echo "installed $(INSTALL_ROOT)/sbin/runc"
+
+# What make dist and its test need from Debian: the aarch64 cross compiler,
+# qemu-user with aarch64's libc and libseccomp (multiarch) to run that
+# artifact, and the tools the test reads the manual and completions with.
+DIST_PACKAGES := gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static file mandoc man-db zsh
+dist-deps:
+	@missing=; for p in $(DIST_PACKAGES) libc6:arm64 libseccomp2:arm64; do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "dist-deps: installing$$missing"; \
+	  dpkg --add-architecture arm64 && apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+# dist twice (the same bytes), each artifact unpacked and run (aarch64 under
+# qemu-user), install into a temporary prefix with the build gone, uninstall.
+test-dist: dist-deps
+	$(MAKE) --no-print-directory dist
+	$(DENO) test --allow-all --no-lock tests/dist
+
+uninstall:
+	rm -f $(INSTALL_ROOT)/sbin/runc $(INSTALL_ROOT)/lib/runc/deno $(INSTALL_ROOT)/lib/runc/runc.js
+	rmdir $(INSTALL_ROOT)/lib/runc 2>/dev/null || true
+	rm -f $(INSTALL_ROOT)/share/man/man8/runc.8 $(INSTALL_ROOT)/share/man/man8/runc-*.8
+	rm -f $(INSTALL_ROOT)/share/bash-completion/completions/runc $(INSTALL_ROOT)/share/zsh/site-functions/_runc
+
 # --- What a fresh Debian machine needs (as root).
 # npm (to fetch the pinned Deno) comes from Debian only where no Node.js is installed.
 DEBIAN_PACKAGES := make gcc libc6-dev musl-tools busybox-static libseccomp2 procps git uidmap
@@ -118,16 +216,20 @@ deps:
 
 # --- Build, then run a busybox container from a bundle made here.
 demo: build
-	rm -rf build/demo && mkdir -p build/demo/rootfs/bin build/demo/rootfs/proc build/demo/rootfs/dev build/demo/rootfs/sys
-	cp /bin/busybox build/demo/rootfs/bin/busybox
-	cd build/demo/rootfs/bin && for a in $$(./busybox --list); do [ "$$a" = busybox ] || ln -s busybox $$a; done
-	cd build/demo && ../runc spec && sed -i 's/"terminal": true/"terminal": false/; s/^\t\t\t"sh"$$/\t\t\t"sh", "-c", "echo Hello from $$(hostname), pid $$$$; id"/' config.json
-	cd build/demo && ../runc --root $(CURDIR)/build/demo-state run demo
+	@rm -rf build/demo && mkdir -p build/demo/rootfs/bin build/demo/rootfs/proc build/demo/rootfs/dev build/demo/rootfs/sys
+	@cp /bin/busybox build/demo/rootfs/bin/busybox
+	@cd build/demo/rootfs/bin && for a in $$(./busybox --list); do [ "$$a" = busybox ] || ln -s busybox $$a; done
+	@cd build/demo && ../runc spec && sed -i 's/"terminal": true/"terminal": false/; s/^\t\t\t"sh"$$/\t\t\t"sh", "-c", "echo Hello from $$(hostname), pid $$$$; id"/' config.json
+	@echo "make demo: a busybox bundle in build/demo (runc spec's config.json, terminal off),"
+	@echo "make demo: running: cd build/demo && ../runc --root build/demo-state run demo"
+	@echo "make demo: the container runs: sh -c 'echo Hello from \$$(hostname), pid \$$\$$; id'"
+	@cd build/demo && ../runc --root $(CURDIR)/build/demo-state run demo
 
 lint: $(DENO) ffi/_blobs.gen.ts
 	$(DENO) fmt --check
 	$(DENO) lint
 	$(DENO) check mod.ts cli/main.ts $(shell find tests -name '*_test.ts' 2>/dev/null)
+	$(DENO) doc --lint mod.ts
 	$(MAKE) -s csrc
 
 fmt: $(DENO)

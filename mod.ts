@@ -31,9 +31,15 @@ import {
 } from "./core/container/lifecycle.ts";
 
 export { listContainers, type StateDocument, stateDocument } from "./core/container/lifecycle.ts";
-export { type ContainerState, readState as loadContainer } from "./core/state/state.ts";
-export { defaultSpec } from "./core/spec/template.ts";
-export type { Spec } from "./core/spec/types.ts";
+export {
+  type ContainerState,
+  readState as loadContainer,
+  type Status,
+} from "./core/state/state.ts";
+export { defaultSpec, type DefaultSpecOptions } from "./core/spec/template.ts";
+export type * from "./core/spec/types.ts";
+export type { CgroupPaths } from "./core/cgroups/cgroups.ts";
+export type { Rootless } from "./core/os/host.ts";
 export type { Created, CreateOptions };
 
 /**

@@ -33,13 +33,19 @@ import { testKillPoint } from "../init/kill_points.ts";
 
 /** What `create` and `run` take from the command line. */
 export interface CreateOptions {
+  /** The state root (runc's `--root`). */
   root: string;
+  /** The container id. */
   id: string;
   /** The bundle directory, absolute or relative to the cwd. */
   bundle: string;
+  /** `--pid-file`: where the init's pid is written. */
   pidFile?: string | undefined;
+  /** `--console-socket`: where the pty master goes when the process has a terminal. */
   consoleSocket?: string | undefined;
+  /** `--no-pivot`: MS_MOVE and chroot instead of pivot_root. */
   noPivot: boolean;
+  /** `--no-new-keyring`: the container keeps the caller's session keyring. */
   noNewKeyring: boolean;
   /** --preserve-fds */
   preserveFds: number;
@@ -55,7 +61,9 @@ export interface CreateOptions {
 
 /** A container whose init waits on the exec fifo. */
 export interface Created {
+  /** What state.json holds. */
   state: ContainerState;
+  /** The state directory. */
   dir: string;
   /** The pty master, when the container has a terminal and runc stays in the foreground. */
   consoleFd?: number;

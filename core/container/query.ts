@@ -16,14 +16,23 @@ import {
 
 /** The OCI state document `runc state` prints. */
 export interface StateDocument {
+  /** The runtime-spec version of the document. */
   ociVersion: string;
+  /** The container id. */
   id: string;
+  /** The init's pid; 0 once it has stopped. */
   pid: number;
+  /** `created`, `running`, `paused` or `stopped`. */
   status: Status;
+  /** The bundle directory. */
   bundle: string;
+  /** The rootfs. */
   rootfs: string;
+  /** When the container was created, RFC 3339 with nanoseconds. */
   created: string;
+  /** The config's annotations, when it has some. */
   annotations?: Record<string, string>;
+  /** The owner runc reports (always "" here, as runc 1.1). */
   owner: string;
 }
 

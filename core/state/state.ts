@@ -13,16 +13,21 @@ import { cgroupFrozen } from "../cgroups/frozen.ts";
 
 /** What state.json holds. */
 export interface ContainerState {
+  /** The container id. */
   id: string;
   /** pid of the container's init in the runtime's pid namespace; 0 when none. */
   initPid: number;
   /** Field 22 of /proc/PID/stat when the init started, to tell a reused pid. */
   initStartTime: string;
+  /** The bundle directory, absolute. */
   bundle: string;
+  /** The rootfs, absolute. */
   rootfs: string;
   /** RFC 3339 with nanoseconds, UTC. */
   created: string;
+  /** The owner runc reports (always "" here, as runc 1.1). */
   owner: string;
+  /** The config.json the container was made from. */
   config: Spec;
   /**
    * The container's cgroup directories (runc's `cgroup_paths`): v1 controller
