@@ -66,7 +66,7 @@ build/csrc/%/testprog: csrc/testprog.c
 	mkdir -p $(dir $@)
 	$(call cc_for,$*) $(CFLAGS_COMMON) -static -s -o $@ csrc/testprog.c
 
-csrc: $(foreach a,$(ARCHES),build/csrc/$(a)/runc-init build/csrc/$(a)/libruncffi.so) build/csrc/$(HOST_ARCH)/testprog
+csrc: $(foreach a,$(ARCHES),build/csrc/$(a)/runc-init build/csrc/$(a)/libruncffi.so build/csrc/$(a)/launcher) build/csrc/$(HOST_ARCH)/testprog
 
 ffi/_blobs.gen.ts: build/csrc/$(HOST_ARCH)/runc-init build/csrc/$(HOST_ARCH)/libruncffi.so ffi/embed_gen.ts $(DENO)
 	$(DENO) run --allow-read --allow-write ffi/embed_gen.ts $(HOST_ARCH) $@
