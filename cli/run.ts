@@ -6,6 +6,7 @@
 
 import type { Command } from "./command.ts";
 import { checkArgs } from "./args.ts";
+import { logPhase } from "../core/log.ts";
 import {
   BUNDLE_DESCRIPTION,
   BUNDLE_FLAG,
@@ -47,6 +48,7 @@ export const command: Command = {
       import("../core/container/run.ts"),
       import("../ffi/helper.ts"),
     ]);
+    logPhase("run: modules loaded");
     try {
       return await runContainer(ffiSys, {
         ...createOptions(ctx),

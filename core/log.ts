@@ -80,6 +80,18 @@ export function logDebug(msg: string, fields?: LogFields): void {
   emit("debug", msg, fields);
 }
 
+/**
+ * Logs, with `--debug` only, that a command reached one of its phases and
+ * how many milliseconds after the process began (`ms=`): the breakdown
+ * `make bench` and a slow `run` are read from.
+ *
+ * @param phase what was just done, e.g. `create: cgroups made`
+ */
+export function logPhase(phase: string): void {
+  if (threshold < RANK.debug) return;
+  emit("debug", phase, { ms: Math.round(performance.now() * 10) / 10 });
+}
+
 /** Logs at info level. */
 export function logInfo(msg: string, fields?: LogFields): void {
   emit("info", msg, fields);

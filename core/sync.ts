@@ -20,3 +20,15 @@ export function settled<T>(fn: () => T): Promise<T> {
     return Promise.reject(e);
   }
 }
+
+/**
+ * What a promise rejects with, once it settles (undefined when it resolves):
+ * work started early and awaited later, after other work that may throw,
+ * never leaves a rejection unhandled meanwhile.
+ *
+ * @param p the promise
+ * @returns its error, or undefined
+ */
+export function errorOf(p: Promise<unknown>): Promise<Error | undefined> {
+  return p.then(() => undefined, (e) => (e instanceof Error ? e : new Error(String(e))));
+}

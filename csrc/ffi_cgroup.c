@@ -170,3 +170,26 @@ int rh_eventfd_wait(int fd, int timeout_ms, uint64_t *value)
 		return -errno;
 	return n == (ssize_t)sizeof(*value) ? 1 : -EIO;
 }
+
+int rh_write_each(const char *paths, int n, const char *value, size_t len, int32_t *errs)
+{
+	int failed = 0;
+	for (int i = 0; i < n; i++, paths += strlen(paths) + 1) {
+		int fd;
+		do
+			fd = open(paths, O_WRONLY | O_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		ssize_t w = -1;
+		if (fd >= 0) {
+			do
+				w = write(fd, value, len);
+			while (w < 0 && errno == EINTR);
+		}
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		errs[i] = w == (ssize_t)len ? 0 : fd < 0 ? -err : w < 0 ? err : EIO;
+		failed += errs[i] != 0;
+	}
+	return failed;
+}

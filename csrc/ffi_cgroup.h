@@ -7,6 +7,7 @@
 #ifndef RUNC_FFI_CGROUP_H
 #define RUNC_FFI_CGROUP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Loads insns (n_insns eBPF instructions of 8 bytes) as a
@@ -27,5 +28,14 @@ int rh_oom_eventfd(const char *dir);
 /* Waits up to timeout_ms (-1: forever) for fd to be readable and reads its
  * 8-byte counter into value; 1 when read, 0 on timeout. */
 int rh_eventfd_wait(int fd, int timeout_ms, uint64_t *value);
+
+/* Writes value (len bytes, one write(2) each) to each of n files in turn;
+ * paths holds their names one after the other, each NUL-terminated. errs[i]
+ * gets 0 or the errno of file i; a failure does not stop the writes that
+ * follow; -errno means the open failed, errno the
+ * write. Made for cgroup.procs, whose first write of a
+ * burst can wait several milliseconds for an RCU grace period: ffi/helper.ts
+ * calls it off Deno's main thread. Returns how many failed. */
+int rh_write_each(const char *paths, int n, const char *value, size_t len, int32_t *errs);
 
 #endif

@@ -70,6 +70,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int ret = program_read(&prog);
+	if (ret == -ENODATA)
+		return 1;
 	if (ret < 0) {
 		report(&prog, -1, -ret);
 		return 1;

@@ -37,6 +37,10 @@ static long read_stream(struct program *prog, struct rp_program *head)
 			ret = fail(prog, errno, "read the init program");
 			break;
 		}
+		if (n == 0 && !prog->buf) {
+			ret = -ENODATA; /* runc gave up on this stub: nothing to say */
+			break;
+		}
 		if (n == 0) {
 			ret = fail(prog, EPIPE, "runc closed the sync socket before the end of the program");
 			break;

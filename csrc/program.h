@@ -40,7 +40,9 @@ struct program {
 };
 
 /* Reads the program from the sync socket and checks every op against the
- * table (string counts, sizes). Returns 0 or -errno with prog->err set. */
+ * table (string counts, sizes). Returns 0 or -errno with prog->err set;
+ * -ENODATA (no message) when runc closed the socket before sending anything:
+ * it started the stub, then gave up on the container. */
 int program_read(struct program *prog);
 
 /* Runs ops[from..] until one ends the process (OP_EXEC) or fails. Returns

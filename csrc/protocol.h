@@ -7,6 +7,9 @@
  *   ----------                         ------                      ----------------
  *   socketpair(SEQPACKET)
  *   spawn S with argv[1] = its fd ---->
+ *   (create: move S into the           waits for its program (EOF
+ *    container's cgroups, off the       first: runc gave up, exit 1
+ *    main thread, while planning)       without a word)
  *   the program, one stream in -------> read it whole, check every op
  *   messages of RP_CHUNK bytes          PR_SET_PDEATHSIG, signals reset,
  *                                       fds swept (OP_SWEEP_FDS)
@@ -18,7 +21,8 @@
  *                      <--------------- REC_PID {pid = C}
  *                                       exit(0)
  *   (write uid_map, gid_map of C,                                    OP_WAIT_PARENT: nothing of C's
- *    join C to its cgroups)                                          reaches the CLI before REC_PID
+ *    set the limits of the cgroups                                   reaches the CLI before REC_PID
+ *    C inherited from S)
  *   CONTINUE  ------------------------------------------------------>
  *                      <--------------------------------------------- REC_HOOKS (OP_CLI_HOOKS)
  *   (prestart, createRuntime hooks)

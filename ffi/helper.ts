@@ -38,6 +38,11 @@ const SYMBOLS = {
   rh_bpf_dev_query: { parameters: ["buffer", "buffer", "i32"], result: "i32" },
   rh_oom_eventfd: { parameters: ["buffer"], result: "i32" },
   rh_eventfd_wait: { parameters: ["i32", "i32", "buffer"], result: "i32", nonblocking: true },
+  rh_write_each: {
+    parameters: ["buffer", "i32", "buffer", "usize", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
   rh_open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
   rh_mount: { parameters: ["buffer", "buffer", "buffer", "i64", "buffer"], result: "i32" },
   rh_umount: { parameters: ["buffer", "i32"], result: "i32" },
@@ -167,6 +172,20 @@ export const ffiSys: Sys = {
   async eventfdWait(fd: number, timeoutMs: number): Promise<boolean> {
     const value = new BigUint64Array(1);
     return check("eventfd read", await helper().rh_eventfd_wait(fd, timeoutMs, value)) === 1;
+  },
+  async writeEach(paths: readonly string[], value: string): Promise<number[]> {
+    const nul = paths.find((p) => p.includes("\0"));
+    if (nul !== undefined) throw new SyscallError(`open ${JSON.stringify(nul)}`, 22);
+    const errs = new Int32Array(paths.length);
+    const bytes = new TextEncoder().encode(value);
+    await helper().rh_write_each(
+      cstr(paths.join("\0")),
+      paths.length,
+      bytes,
+      BigInt(bytes.length),
+      errs,
+    );
+    return [...errs];
   },
   open(path: string, flags: number, mode = 0): number {
     return check(`open ${path}`, helper().rh_open(cstr(path), flags, mode));

@@ -27,9 +27,13 @@ export interface CgroupManager {
    * Directories that exist are joined. A rootless caller keeps only the
    * hierarchies it may write.
    *
+   * The writes run on one of Deno's blocking threads: the first can wait
+   * several milliseconds in the kernel, which the caller may spend on other
+   * work (create moves the init stub in while it plans the init).
+   *
    * @param pid the process to move, usually the container's init
    */
-  apply(pid: number): void;
+  apply(pid: number): Promise<void>;
 
   /**
    * Creates the directories without moving a process (apply with no pid); set

@@ -10,11 +10,11 @@ import type { LinuxResources, Spec } from "../spec/types.ts";
 import type { CgroupManager, CgroupPaths } from "./cgroups.ts";
 import type { CgroupSys } from "../os/sys.ts";
 import { containerRules } from "./devices.ts";
-import { CgroupError } from "./file.ts";
+import { CgroupError, writeEach } from "./file.ts";
 import { fromPaths, newManager } from "./manager.ts";
 import { signalProcess, SIGNALS } from "../os/signals.ts";
 import type { Sys } from "../os/sys.ts";
-import { pathError } from "../os/errno.ts";
+import { errnoText } from "../os/errno.ts";
 import { joinPath } from "../os/path.ts";
 
 /** The resources a new container gets: the spec's, with runc's default device rules added. */
@@ -195,23 +195,26 @@ export function execCgroupPaths(paths: CgroupPaths, sub: ReadonlyMap<string, str
 }
 
 /**
- * Moves a process (an exec'd one) into cgroups, as runc's setns process does.
+ * Moves a process (the stub of an exec) into cgroups, as runc's setns
+ * process does; with sys, off the main thread (see file.ts writeProcs).
  *
+ * @param sys writes through its writeEach; without it, synchronously (tests)
  * @param paths the directories ({@linkcode execCgroupPaths})
  * @param pid the process
  * @throws CgroupError `error adding pid N to cgroups: ...` naming cgroup.procs
  */
-export function joinCgroups(paths: CgroupPaths, pid: number): void {
-  for (const dir of Object.values(paths)) {
-    const procs = `${dir}/cgroup.procs`;
-    try {
-      Deno.writeTextFileSync(procs, String(pid));
-    } catch (e) {
-      throw new CgroupError(
-        `error adding pid ${pid} to cgroups: failed to write ${pid} to cgroup.procs: ` +
-          pathError("open", procs, e),
-        { cause: e },
-      );
-    }
-  }
+export async function joinCgroups(
+  sys: Pick<CgroupSys, "writeEach"> | undefined,
+  paths: CgroupPaths,
+  pid: number,
+): Promise<void> {
+  const procs = Object.values(paths).map((dir) => `${dir}/cgroup.procs`);
+  const errnos = await writeEach(sys, procs, String(pid));
+  const i = errnos.findIndex((e) => e !== 0);
+  if (i < 0) return;
+  const e = errnos[i]!;
+  throw new CgroupError(
+    `error adding pid ${pid} to cgroups: failed to write ${pid} to cgroup.procs: ` +
+      `${e < 0 ? "open" : "write"} ${procs[i]}: ${errnoText(Math.abs(e))}`,
+  );
 }

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { osErrorText } from "../os/errno.ts";
+import { Errno, errnoText, osErrorText } from "../os/errno.ts";
+import type { CgroupSys } from "../os/sys.ts";
 
 /** A failure of the cgroup code; the message names the path (and the value written). */
 export class CgroupError extends Error {
@@ -21,6 +22,14 @@ export class CgroupError extends Error {
 export function errnoOf(err: unknown): number {
   const m = /\(os error (\d+)\)/.exec(err instanceof Error ? err.message : String(err));
   return m ? Number(m[1]) : 0;
+}
+
+/** The errnos of a write a rootless caller may not make: its hierarchy is left out, not an error. */
+export const DENIED: readonly number[] = [Errno.EACCES, Errno.EPERM, Errno.EROFS];
+
+/** Whether a cgroup error (or its cause) carries one of {@linkcode DENIED}. */
+export function denied(e: unknown): boolean {
+  return DENIED.includes(errnoOf((e as Error).cause ?? e));
 }
 
 type WriteObserver = (path: string, value: string) => void;
@@ -54,11 +63,71 @@ export function writeFile(dir: string, file: string, value: string): void {
   try {
     Deno.writeTextFileSync(path, value);
   } catch (e) {
-    throw new CgroupError(
-      `failed to write ${JSON.stringify(value)}: write ${path}: ${osErrorText(e)}`,
-      { cause: e },
-    );
+    throw writeError(path, value, e);
   }
+}
+
+/**
+ * Moves pid into each cgroup directory (its cgroup.procs), in order; with
+ * sys, off the main thread: the first write of a burst can wait several
+ * milliseconds in the kernel for an RCU grace period, which the caller may
+ * spend on other work. Every directory is tried.
+ *
+ * @param sys writes through its writeEach; without it, synchronously (tests)
+ * @returns per directory, undefined or the error worded as writeFile's
+ */
+export async function writeProcs(
+  sys: Pick<CgroupSys, "writeEach"> | undefined,
+  dirs: readonly string[],
+  pid: number,
+): Promise<({ errno: number; error: CgroupError } | undefined)[]> {
+  const value = String(pid);
+  const paths = dirs.map((d) => `${d}/cgroup.procs`);
+  for (const p of paths) observer?.(p, value);
+  const errnos = await writeEach(sys, paths, value);
+  return errnos.map((e, i) =>
+    e === 0 ? undefined : {
+      errno: Math.abs(e),
+      error: new CgroupError(
+        `failed to write ${JSON.stringify(value)}: write ${paths[i]}: ${errnoText(Math.abs(e))}`,
+      ),
+    }
+  );
+}
+
+/**
+ * sys.writeEach, or the same synchronously without sys (tests): per path 0,
+ * the errno of the write, or minus the errno of the open.
+ */
+export function writeEach(
+  sys: Pick<CgroupSys, "writeEach"> | undefined,
+  paths: readonly string[],
+  value: string,
+): Promise<number[]> {
+  if (sys) return sys.writeEach(paths, value);
+  return Promise.resolve(paths.map((p) => {
+    let f: Deno.FsFile;
+    try {
+      f = Deno.openSync(p, { write: true, create: true });
+    } catch (e) {
+      return -(errnoOf(e) || Errno.EIO);
+    }
+    try {
+      f.writeSync(new TextEncoder().encode(value));
+      return 0;
+    } catch (e) {
+      return errnoOf(e) || Errno.EIO;
+    } finally {
+      f.close();
+    }
+  }));
+}
+
+function writeError(path: string, value: string, e: unknown): CgroupError {
+  return new CgroupError(
+    `failed to write ${JSON.stringify(value)}: write ${path}: ${osErrorText(e)}`,
+    { cause: e },
+  );
 }
 
 /**

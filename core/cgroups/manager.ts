@@ -37,7 +37,7 @@ export interface ManagerOptions {
   own?: Map<string, string>;
   /** The hierarchy mode; default detected under root. */
   mode?: Mode;
-  /** bpf(2) for v2 device rules. */
+  /** bpf(2) for v2 device rules, and the cgroup.procs writes off the main thread. */
   sys?: CgroupSys | undefined;
 }
 
@@ -70,9 +70,9 @@ export function newManager(opts: ManagerOptions): CgroupManager {
   const paths = v1Paths(mounts, undefined, inner, own);
   if (mode === "hybrid") {
     const u = v1Paths(new Map(), `${root}/unified`, inner, own)[""]!;
-    return new HybridManager(paths, u, { mounts, rootless });
+    return new HybridManager(paths, u, { mounts, rootless, sys: opts.sys });
   }
-  return new V1Manager(paths, { mounts, rootless });
+  return new V1Manager(paths, { mounts, rootless, sys: opts.sys });
 }
 
 /**
@@ -90,5 +90,9 @@ export function fromPaths(
   if (keys.length === 1 && keys[0] === "" && detectMode(root) === "unified") {
     return new V2Manager(root, paths[""]!, { sys: opts.sys, rootless: opts.rootless ?? false });
   }
-  return new V1Manager(paths, { mounts: v1Mounts(root), rootless: opts.rootless ?? false });
+  return new V1Manager(paths, {
+    mounts: v1Mounts(root),
+    rootless: opts.rootless ?? false,
+    sys: opts.sys,
+  });
 }

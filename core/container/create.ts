@@ -10,12 +10,12 @@
  */
 import { loadSpec } from "../spec/load.ts";
 import type { Spec } from "../spec/types.ts";
-import { planInit } from "../init/plan.ts";
+import { type Plan, planInit } from "../init/plan.ts";
 import type { SourceKind } from "../init/plan_rootfs.ts";
 import { type ContainerState, fifoPath, processStat, rfc3339Nano } from "../state/state.ts";
 import { writePidFile } from "../state/pid_file.ts";
 import type { Sys } from "../os/sys.ts";
-import { InitError, runInit } from "../init/stub.ts";
+import { abandonStub, InitError, runInit, startStub } from "../init/stub.ts";
 import { ContainerSetup } from "./setup.ts";
 import { idMapPlan, writeIdMaps } from "./idmap.ts";
 import { checkTerminal, consoleHandler } from "./tty.ts";
@@ -23,13 +23,14 @@ import { containerRoot, delegate, mayManageCgroup } from "../cgroups/delegate.ts
 import { exists } from "../cgroups/file.ts";
 import { containerResources } from "../cgroups/container.ts";
 import { addNotifySocket, hostNotifySocket, notifyDir } from "./notify.ts";
-import { debugEnabled, logWarn } from "../log.ts";
+import { debugEnabled, logPhase, logWarn } from "../log.ts";
 import { hookState } from "../init/plan_hooks.ts";
 import { runHooks } from "../hooks/run.ts";
 import { loadSeccomp } from "../seccomp/load.ts";
 import { absPath } from "../os/path.ts";
 import { apparmorExecAttr, egid, euid, type Rootless, selinuxEnabled } from "../os/host.ts";
 import { testKillPoint } from "../init/kill_points.ts";
+import { errorOf } from "../sync.ts";
 
 /** What `create` and `run` take from the command line. */
 export interface CreateOptions {
@@ -84,6 +85,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
     rootlessEuid: opts.rootless.euid,
     systemdCgroup: opts.systemdCgroup ?? false,
   });
+  logPhase("create: config loaded");
   const process = spec.process!;
   checkTerminal(!!process.terminal, !opts.foreground, opts.consoleSocket);
   if (process.terminal && opts.foreground) opts.onForegroundTerminal?.();
@@ -98,6 +100,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
     rootlessCgroups: opts.rootless.cgroups,
   });
   testKillPoint("recorded");
+  logPhase("create: set-up recorded");
   const { cgroups, dir } = setup;
   let initPid = 0;
   let consoleFd: number | undefined;
@@ -117,44 +120,63 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
       throw new InitError(`unable to apply cgroup configuration: ${(e as Error).message}`);
     }
     testKillPoint("cgroups");
+    logPhase("create: cgroups made");
     const uidMaps = spec.linux?.uidMappings ?? [], gidMaps = spec.linux?.gidMappings ?? [];
     const maps = idMapPlan(uidMaps, gidMaps, euid(), egid());
-    const plan = planInit({
-      spec,
-      rootfs,
-      bundle,
-      fifoPath: fifo,
-      extraFds: listenFds + opts.preserveFds,
-      noPivot: opts.noPivot,
-      id: opts.id,
-      noNewKeyring: opts.noNewKeyring,
-      hostHasKcore: exists("/proc/kcore"),
-      hostProcSysMounts: opts.noPivot ? hostProcSysMounts() : [],
-      apparmorExecAttr: apparmorExecAttr(),
-      selinuxEnabled: selinuxEnabled(),
-      extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
-      seccomp,
-      // Only the hierarchies it could make (a rootless caller may lack some).
-      cgroupPaths: Object.fromEntries(Object.entries(cgroups.paths()).filter(([, p]) => exists(p))),
-      setgroupsDenied: maps.denySetgroups,
-      sourceKind,
-      privileged: euid() === 0,
-      debug: debugEnabled(),
-    });
-    initPid = await runInit(sys, plan.ops, bundle, {
+    // The stub starts now and joins the cgroups while the init is planned: the
+    // first cgroup.procs write waits in the kernel for an RCU grace period
+    // (several ms), and the init the stub clones inherits its cgroups.
+    const stub = startStub(sys, bundle);
+    const joined = errorOf(cgroups.apply(stub.pid));
+    let plan: Plan;
+    try {
+      plan = planInit({
+        spec,
+        rootfs,
+        bundle,
+        fifoPath: fifo,
+        extraFds: listenFds + opts.preserveFds,
+        noPivot: opts.noPivot,
+        id: opts.id,
+        noNewKeyring: opts.noNewKeyring,
+        hostHasKcore: exists("/proc/kcore"),
+        hostProcSysMounts: opts.noPivot ? hostProcSysMounts() : [],
+        apparmorExecAttr: apparmorExecAttr(),
+        selinuxEnabled: selinuxEnabled(),
+        extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
+        seccomp,
+        // Only the hierarchies it could make (a rootless caller may lack some).
+        cgroupPaths: Object.fromEntries(
+          Object.entries(cgroups.paths()).filter(([, p]) => exists(p)),
+        ),
+        setgroupsDenied: maps.denySetgroups,
+        sourceKind,
+        privileged: euid() === 0,
+        debug: debugEnabled(),
+      });
+      logPhase("create: init planned");
+      const err = await joined;
+      if (err) throw new InitError(`unable to apply cgroup configuration: ${err.message}`);
+      logPhase("create: cgroups joined");
+    } catch (e) {
+      await joined;
+      await abandonStub(sys, stub);
+      throw e;
+    }
+    initPid = await runInit(sys, plan.ops, stub, {
       onPid: async (pid) => {
         initPid = pid;
         testKillPoint("pid");
         if (plan.newUserns) await writeIdMaps(pid, uidMaps, gidMaps, maps);
-        // The init waits: it joins its cgroups, limits set, before it runs anything.
+        // The init waits, in the cgroups it inherited, until their limits are set.
         try {
           cgroups.set(containerResources(spec));
-          cgroups.apply(pid);
           delegateCgroup(spec, cgroups.paths()[""]);
         } catch (e) {
           throw new InitError(`unable to apply cgroup configuration: ${(e as Error).message}`);
         }
         testKillPoint("joined");
+        logPhase("create: limits set");
       },
       onConsole: consoleHandler(sys, opts.consoleSocket, (fd) => (consoleFd = fd)),
       onSeccompListener: async (pid, fd) => {
@@ -184,6 +206,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
         await setup.record(state);
         if (opts.pidFile) await writePidFile(opts.pidFile, pid);
         testKillPoint("recorded-state");
+        logPhase("create: state recorded");
       },
     });
     return { state: state!, dir, ...(consoleFd !== undefined ? { consoleFd } : {}) };

@@ -10,8 +10,10 @@ import { decodeProcess } from "../spec/decode.ts";
 import { readBoundedText } from "../spec/load.ts";
 import { checkProcessLabels } from "../spec/validate.ts";
 import { planExec } from "../init/plan_exec.ts";
+import type { Op } from "../init/protocol.ts";
 import { containerStatus, readState, StateError } from "../state/state.ts";
-import { runInit } from "../init/stub.ts";
+import { abandonStub, runInit, startStub } from "../init/stub.ts";
+import { errorOf } from "../sync.ts";
 import { writePidFile } from "../state/pid_file.ts";
 import { loadSeccomp } from "../seccomp/load.ts";
 import { debugEnabled } from "../log.ts";
@@ -140,29 +142,42 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   const cgroupPaths = st.cgroupPaths
     ? execCgroupPaths(st.cgroupPaths, parseSubCgroups(opts.cgroups ?? []))
     : undefined;
-  const ops = planExec({
-    process,
-    namespaces: st.config.linux?.namespaces ?? [],
-    initPid: st.initPid,
-    oomScoreAdj: st.config.process?.oomScoreAdj,
-    id: opts.id,
-    extraFds: opts.preserveFds,
-    apparmorExecAttr: apparmorExecAttr(),
-    selinuxEnabled: selinuxEnabled(),
-    seccomp: await loadSeccomp(sys, st.config),
-    // A rootless container that maps only its user's ids has setgroups denied.
-    setgroupsDenied: setgroupsDenied(st.initPid),
-    debug: debugEnabled(),
-  });
   let consoleFd: number | undefined;
   let pid = 0;
   try {
-    pid = await runInit(sys, ops, st.bundle, {
-      // Known from here on, so a failure below kills and reaps it. It joins the
-      // container's cgroups (or the --cgroup sub-cgroups) before it runs.
+    // The stub joins the container's cgroups (or the --cgroup sub-cgroups) off
+    // the main thread while the process is planned; what it clones inherits them.
+    const stub = startStub(sys, st.bundle);
+    const joined = errorOf(
+      cgroupPaths ? joinCgroups(sys, cgroupPaths, stub.pid) : Promise.resolve(),
+    );
+    let ops: Op[];
+    try {
+      ops = planExec({
+        process,
+        namespaces: st.config.linux?.namespaces ?? [],
+        initPid: st.initPid,
+        oomScoreAdj: st.config.process?.oomScoreAdj,
+        id: opts.id,
+        extraFds: opts.preserveFds,
+        apparmorExecAttr: apparmorExecAttr(),
+        selinuxEnabled: selinuxEnabled(),
+        seccomp: await loadSeccomp(sys, st.config),
+        // A rootless container that maps only its user's ids has setgroups denied.
+        setgroupsDenied: setgroupsDenied(st.initPid),
+        debug: debugEnabled(),
+      });
+      const err = await joined;
+      if (err) throw err;
+    } catch (e) {
+      await joined;
+      await abandonStub(sys, stub);
+      throw e;
+    }
+    pid = await runInit(sys, ops, stub, {
+      // Known from here on, so a failure below kills and reaps it.
       onPid: (p) => {
         pid = p;
-        if (cgroupPaths) joinCgroups(cgroupPaths, p);
       },
       onConsole: consoleHandler(sys, opts.consoleSocket, (fd) => (consoleFd = fd)),
       onSeccompListener: async (p, fd) => {

@@ -10,6 +10,7 @@ import type { Sys } from "../os/sys.ts";
 import { findHostConsole, type HostConsole } from "./tty.ts";
 import { waitForeground } from "./foreground.ts";
 import { exitCodeOf } from "../os/signals.ts";
+import { logPhase } from "../log.ts";
 
 /** Options of `runc run` beyond those of create. */
 export interface RunOptions extends CreateOptions {
@@ -41,13 +42,16 @@ export async function runContainer(sys: Sys, opts: RunOptions): Promise<number> 
     await deleteContainer(sys, opts.root, opts.id, true, waitChild(sys)).catch(() => {});
     throw e;
   }
+  logPhase("run: started");
   if (!foreground) return 0;
   const status = await waitForeground(
     sys,
     state.initPid,
     consoleFd !== undefined && host ? { master: consoleFd, host } : undefined,
   );
+  logPhase("run: exited");
   if (!opts.keep) await deleteContainer(sys, opts.root, opts.id, true, waitChild(sys));
+  logPhase("run: deleted");
   return exitCodeOf(status);
 }
 

@@ -12,6 +12,7 @@ import type { Spec } from "../spec/types.ts";
 import type { Sys } from "../os/sys.ts";
 import type { CgroupManager, CgroupPaths } from "../cgroups/cgroups.ts";
 import { newContainerCgroups, openCgroups, signalAll } from "../cgroups/container.ts";
+import { allPids } from "../cgroups/tree.ts";
 import { type ContainerState, stateDir, StateError, writeState } from "../state/state.ts";
 import { signalProcess, SIGNALS } from "../os/signals.ts";
 import { logWarn } from "../log.ts";
@@ -134,8 +135,19 @@ export async function removeUnfinished(sys: Sys, dir: string): Promise<void> {
     creating = JSON.parse(Deno.readTextFileSync(`${dir}/${CREATING_FILE}`)) as Creating;
   } catch { /* nothing recorded: only the directory */ }
   const cgroups = openCgroups(sys, creating?.cgroupPaths, creating?.rootlessCgroups ?? false);
-  if (cgroups?.exists()) {
-    if (cgroups.pids().length > 0) await signalAll(sys, cgroups, SIGNALS.SIGKILL!, logWarn);
+  if (cgroups) {
+    if (cgroups.exists() && cgroups.pids().length > 0) {
+      await signalAll(sys, cgroups, SIGNALS.SIGKILL!, logWarn);
+    }
+    // A CLI killed half-way may have made only some of the directories, or
+    // moved its stub into only some of them.
+    for (const dir of Object.values(cgroups.paths())) {
+      for (const pid of allPids(dir)) {
+        try {
+          signalProcess(sys, pid, "SIGKILL");
+        } catch { /* gone */ }
+      }
+    }
     await cgroups.destroy().catch((e) => logWarn((e as Error).message));
   }
   try {

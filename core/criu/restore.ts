@@ -318,9 +318,9 @@ async function restore(r: RestoreRun): Promise<void> {
 }
 
 /** runc's criuApplyCgroups: CRIU itself goes into the container's cgroups, limits set. */
-function applyCgroups(r: RestoreRun, pid: number, req: CriuReq): void {
+async function applyCgroups(r: RestoreRun, pid: number, req: CriuReq): Promise<void> {
   r.cgroups.set(containerResources(r.spec));
-  r.cgroups.apply(pid);
+  await r.cgroups.apply(pid);
   const paths = r.cgroups.paths();
   if (paths[""] !== undefined && Object.keys(paths).length === 1) return;
   // cgroup v1: tell CRIU where the container's cgroups are.

@@ -13,6 +13,7 @@ import { isBind, mountDestination } from "../spec/mounts.ts";
 import { cleanPath } from "../os/path.ts";
 import { type Op, Target } from "./protocol.ts";
 import { ops } from "./ops.ts";
+import { InitError } from "./init_error.ts";
 import { consoleOp } from "./plan_process.ts";
 
 /** What kind of file a bind-mount source is on the host. */
@@ -197,7 +198,12 @@ function planMount(
   if (isBind(m)) {
     const source = m.source?.startsWith("/") ? m.source : `${input.bundle}/${m.source ?? ""}`;
     const kind = input.sourceKind(source);
-    if (kind === "missing") throw new Error(`mount ${dest}: bind source ${source} does not exist`);
+    if (kind === "missing") {
+      throw new InitError(
+        `error during container init: error mounting ${JSON.stringify(source)} to rootfs at ` +
+          `${JSON.stringify(m.destination)}: stat ${source}: no such file or directory`,
+      );
+    }
     out.push(ops.mount({
       source,
       target: dest,

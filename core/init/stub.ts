@@ -20,19 +20,13 @@ import {
   Tag,
 } from "./protocol.ts";
 import { errnoText } from "../os/errno.ts";
-import { debugEnabled, logDebug, logWarn } from "../log.ts";
+import { debugEnabled, logDebug, logPhase, logWarn } from "../log.ts";
 import { exitCodeOf } from "../os/signals.ts";
 import type { Sys } from "../os/sys.ts";
 import { testKillPoint } from "./kill_points.ts";
+import { InitError } from "./init_error.ts";
 
-/** A failure of the init program; the message says which step failed. */
-export class InitError extends Error {
-  /** @param message e.g. `mount proc to /proc: operation not permitted` */
-  constructor(message: string) {
-    super(`unable to start container process: ${message}`);
-    this.name = "InitError";
-  }
-}
+export { InitError } from "./init_error.ts";
 
 /** What the CLI does at the points where the init waits for it. */
 export interface InitHandlers {
@@ -83,8 +77,9 @@ export function programHeader(): ProgramHeader {
   return { flags, cliPid: Deno.pid, sigIgnored: ignored & ~(1n << 12n) };
 }
 
-/** A stub process with the program sent, and its end of the socket. */
-interface Stub {
+/** A running stub and its end of the socket; it waits for its program. */
+export interface Stub {
+  /** The stub's pid: it may join the container's cgroups before it gets its program. */
   pid: number;
   /** Its exit code, once it has ended (reaped once, however often asked). */
   exited: Promise<number>;
@@ -93,10 +88,18 @@ interface Stub {
   next(): Promise<{ rec: Record; fd: number } | undefined>;
 }
 
-// Started through the helper's posix_spawn, not Deno.Command: Deno loads its
-// process module on first use, which costs a short command about 4 ms.
-function spawnStub(sys: Sys, ops: readonly Op[], cwd: string, header: ProgramHeader): Stub {
-  const program = encodeProgram(ops, header);
+/**
+ * Starts the stub from its sealed memfd. It waits for its program, so the
+ * caller can meanwhile move it into the container's cgroups (its clones
+ * inherit them) while the plan is made. Started through the helper's
+ * posix_spawn, not Deno.Command: Deno loads its process module on first use,
+ * which costs a short command about 4 ms.
+ *
+ * @param sys the syscall surface
+ * @param cwd where the stub starts (hooks run by the init start there too)
+ * @returns the stub; hand it to {@linkcode runInit}, or {@linkcode abandonStub}
+ */
+export function startStub(sys: Sys, cwd: string): Stub {
   const [ours, theirs] = sys.socketpair();
   let pid: number;
   try {
@@ -108,16 +111,6 @@ function spawnStub(sys: Sys, ops: readonly Op[], cwd: string, header: ProgramHea
   }
   const exited = sys.waitpid(pid).then(({ status }) => exitCodeOf(status));
   sys.close(theirs);
-  logDebug(`runc-init ${pid}: sending a program of ${ops.length} ops (${program.length} bytes)`);
-  try {
-    for (let off = 0; off < program.length; off += CHUNK) {
-      sys.send(ours, program.subarray(off, off + CHUNK));
-    }
-  } catch (e) {
-    sys.close(ours);
-    throw e;
-  }
-  testKillPoint("spawned");
   const buf = new Uint8Array(CHUNK);
   const reader = new RecordReader();
   return {
@@ -137,12 +130,52 @@ function spawnStub(sys: Sys, ops: readonly Op[], cwd: string, header: ProgramHea
 }
 
 /**
+ * Ends a stub that was never sent its program: it reads EOF, exits, and is
+ * reaped before this resolves (so the cgroups it joined are empty again).
+ */
+export async function abandonStub(sys: Sys, stub: Stub): Promise<void> {
+  sys.close(stub.sock);
+  await stub.exited;
+}
+
+function sendProgram(sys: Sys, stub: Stub, ops: readonly Op[], header: ProgramHeader): void {
+  const program = encodeProgram(ops, header);
+  logDebug(
+    `runc-init ${stub.pid}: sending a program of ${ops.length} ops (${program.length} bytes)`,
+  );
+  for (let off = 0; off < program.length; off += CHUNK) {
+    sys.send(stub.sock, program.subarray(off, off + CHUNK));
+  }
+  testKillPoint("spawned");
+  logPhase("init: program sent");
+}
+
+// Spawns the stub (or takes one startStub spawned) and sends it the program;
+// on failure the stub is ended and reaped.
+async function withProgram(
+  sys: Sys,
+  ops: readonly Op[],
+  where: string | Stub,
+  header: ProgramHeader,
+): Promise<Stub> {
+  const stub = typeof where === "string" ? startStub(sys, where) : where;
+  try {
+    sendProgram(sys, stub, ops, header);
+  } catch (e) {
+    await abandonStub(sys, stub);
+    throw e;
+  }
+  return stub;
+}
+
+/**
  * Runs the init stub with the program and answers its handshake. Resolves to
  * the container init's pid once it is ready, recorded (onReady) and on its own.
  *
  * @param sys the syscall surface
  * @param ops the init program
- * @param cwd where the stub starts (hooks run by the init start there too)
+ * @param where where a new stub starts (hooks run by the init start there
+ *   too), or a stub {@linkcode startStub} started
  * @param handlers what to do when the init waits for the CLI
  * @param header the program header (default: {@linkcode programHeader})
  * @returns the container init's pid
@@ -151,11 +184,11 @@ function spawnStub(sys: Sys, ops: readonly Op[], cwd: string, header: ProgramHea
 export async function runInit(
   sys: Sys,
   ops: readonly Op[],
-  cwd: string,
+  where: string | Stub,
   handlers: InitHandlers,
   header: ProgramHeader = programHeader(),
 ): Promise<number> {
-  const stub = spawnStub(sys, ops, cwd, header);
+  const stub = await withProgram(sys, ops, where, header);
   const cont = () => sys.send(stub.sock, encodeContinue());
   let pid = 0;
   try {
@@ -180,7 +213,7 @@ export async function runInit(
           break;
         case Tag.PID:
           pid = rec.pid;
-          logDebug(`container init is pid ${pid}`);
+          logPhase(`init: container init is pid ${pid}`);
           await stub.exited;
           if (ops[rec.index + 1]?.op !== Opcode.WAIT_PARENT) {
             throw new InitError("the init program must wait for runc after the clone");
@@ -211,7 +244,7 @@ export async function runInit(
           cont();
           break;
         case Tag.READY:
-          logDebug(`container init ${pid} is ready`);
+          logPhase(`init: container init ${pid} is ready`);
           await handlers.onReady?.(pid);
           cont();
           // EOF: the init has stopped dying with us and closed its end.
@@ -237,7 +270,7 @@ export async function runInit(
  * @throws Error with the failing op's message
  */
 export async function runStubProgram(sys: Sys, ops: readonly Op[], cwd: string): Promise<void> {
-  const stub = spawnStub(sys, ops, cwd, programHeader());
+  const stub = await withProgram(sys, ops, cwd, programHeader());
   try {
     for (;;) {
       const got = await stub.next();

@@ -27,6 +27,14 @@ export interface CgroupSys {
   oomEventFd(dir: string): number;
   /** Waits up to timeoutMs (-1: forever) for an eventfd; true when it fired. */
   eventfdWait(fd: number, timeoutMs: number): Promise<boolean>;
+  /**
+   * Writes value to each file in turn, one write(2) each, off the main
+   * thread (the first cgroup.procs write can wait in the kernel for an RCU
+   * grace period). A failure does not stop the writes that follow.
+   *
+   * @returns per file, 0, the errno of its write, or minus the errno of its open
+   */
+  writeEach(paths: readonly string[], value: string): Promise<number[]>;
 }
 
 /** The syscall surface of the lifecycle code. */

@@ -423,6 +423,41 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: name(
+    "a create that fails after the stub joined its cgroups leaves no cgroup, state or process",
+  ),
+  ignore: !!skip,
+  fn: async () => {
+    const id = uniqueId();
+    await withCgroupSandbox(id, async (sb) => {
+      // The stub joins the container's cgroups while the init is planned; a
+      // missing bind source fails the plan, after the join.
+      const r = await sb.run(["--debug", "run", id]);
+      assertEquals(r.code, 1, r.stderr);
+      assertStringIncludes(r.stderr, "create: cgroups made");
+      assertStringIncludes(
+        r.stderr,
+        `unable to start container process: error during container init: error mounting ` +
+          `\\"/nonexistent-${id}\\" to rootfs at \\"/mnt/x\\": stat /nonexistent-${id}: ` +
+          `no such file or directory`,
+      );
+      // The abandoned stub ends without a word of its own.
+      assert(!r.stderr.includes("runc init:"), r.stderr);
+      assertEquals(await sb.ids(), []);
+      // A cgroup still holding a process could not have been removed.
+      assertEquals(leftovers(id), []);
+    }, (s) => {
+      s.mounts!.push({
+        destination: "/mnt/x",
+        type: "bind",
+        source: `/nonexistent-${id}`,
+        options: ["bind"],
+      });
+    });
+  },
+});
+
 /** Runs build/runc for ms milliseconds, then stops it; its stdout. */
 async function runFor(sb: Sandbox, args: string[], ms: number): Promise<string> {
   const child = new Deno.Command(RUNC, {

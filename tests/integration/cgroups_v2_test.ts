@@ -41,7 +41,7 @@ Deno.test({
       stdout: "piped",
     }).spawn();
     try {
-      m.apply(child.pid);
+      await m.apply(child.pid);
       assertEquals(m.pids(), [child.pid]);
       // Defaults only: /dev/null allowed, /dev/fuse (10:229) denied.
       m.set(

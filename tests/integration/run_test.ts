@@ -20,6 +20,42 @@ Deno.test({
 });
 
 Deno.test({
+  name: name("--debug times each phase of run: ms since the start, in order; without it, nothing"),
+  ignore: !!skip,
+  fn: () =>
+    withSandbox(async (sb) => {
+      const r = await sb.run(["--debug", "run", "c1"]);
+      assertEquals(r.code, 3, r.stderr);
+      const phases = [...r.stderr.matchAll(/msg="([^"]+)" ms=([0-9.]+)/g)].map((m) => ({
+        phase: m[1]!.replace(/[0-9]+/g, "N"),
+        ms: Number(m[2]),
+      }));
+      assertEquals(phases.map((p) => p.phase), [
+        "run: modules loaded",
+        "create: config loaded",
+        "create: set-up recorded",
+        "create: cgroups made",
+        "create: init planned",
+        "create: cgroups joined",
+        "init: program sent",
+        "init: container init is pid N",
+        "create: limits set",
+        "init: container init N is ready",
+        "create: state recorded",
+        "run: started",
+        "run: exited",
+        "run: deleted",
+      ]);
+      for (let i = 1; i < phases.length; i++) {
+        assert(phases[i]!.ms >= phases[i - 1]!.ms, JSON.stringify(phases));
+      }
+      const quiet = await sb.run(["run", "c2"]);
+      assertEquals(quiet.code, 3, quiet.stderr);
+      assert(!quiet.stderr.includes("ms="), quiet.stderr);
+    }, sh("exit 3")),
+});
+
+Deno.test({
   name: name("run: a container killed by a signal gives 128 + the signal"),
   ignore: !!skip,
   fn: () =>

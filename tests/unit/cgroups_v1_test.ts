@@ -11,6 +11,7 @@ import {
   parseSubCgroups,
 } from "../../core/cgroups/container.ts";
 import type { LinuxResources } from "../../core/spec/types.ts";
+import type { CgroupSys } from "../../core/os/sys.ts";
 
 const own = new Map([["memory", "/sup/x"], ["", "/"]]);
 
@@ -38,11 +39,11 @@ Deno.test("v1: hierarchy mode and mounts from the directory layout", () => {
   }
 });
 
-Deno.test("v1: default path is the id relative to the caller's cgroups; hybrid joins unified", () => {
+Deno.test("v1: default path is the id relative to the caller's cgroups; hybrid joins unified", async () => {
   const f = fakeV1(true);
   try {
     const m = manager(f.root);
-    m.apply(4242);
+    await m.apply(4242);
     const p = m.paths();
     assertEquals(p["memory"], `${f.root}/memory/sup/x/c1`);
     assertEquals(p["pids"], `${f.root}/pids/c1`);
@@ -51,6 +52,44 @@ Deno.test("v1: default path is the id relative to the caller's cgroups; hybrid j
     // cpuset got its parent's cpus and mems before the pid joined
     assertEquals(read(`${p["cpuset"]}/cpuset.cpus`), "0-3");
     assertEquals(read(`${p["cpuset"]}/cpuset.mems`), "0");
+  } finally {
+    f.dispose();
+  }
+});
+
+Deno.test("v1: apply writes every cgroup.procs in one writeEach; refused ones are left out rootless", async () => {
+  const f = fakeV1(true);
+  try {
+    const calls: string[][] = [];
+    // The helper's writeEach, with the pids hierarchy refusing the write.
+    const sys: CgroupSys = {
+      bpfDeviceFilter: () => {},
+      bpfDevicePrograms: () => [],
+      oomEventFd: () => -1,
+      eventfdWait: () => Promise.resolve(false),
+      writeEach: (paths: readonly string[], value: string) => {
+        calls.push([...paths]);
+        return Promise.resolve(paths.map((p) => {
+          if (p.includes("/pids/")) return 13;
+          Deno.writeTextFileSync(p, value);
+          return 0;
+        }));
+      },
+    };
+    const mk = (rootless: boolean) => newManager({ id: "c1", root: f.root, own, rootless, sys });
+    const root = mk(false);
+    root.create();
+    const err = await root.apply(77).then(() => undefined, (e: Error) => e);
+    assertEquals(calls.length, 1);
+    assertEquals(calls[0]!.length, Object.keys(root.paths()).length);
+    assertEquals(
+      err?.message,
+      `failed to write "77": write ${f.root}/pids/c1/cgroup.procs: permission denied`,
+    );
+    const rootless = mk(true);
+    await rootless.apply(78);
+    assertEquals(rootless.paths()["pids"], undefined);
+    assertEquals(read(`${rootless.paths()["memory"]}/cgroup.procs`), "78");
   } finally {
     f.dispose();
   }
@@ -202,7 +241,7 @@ Deno.test("v1: freezer, pids of sub-cgroups, destroy removes everything it made"
   const f = fakeV1();
   try {
     const m = manager(f.root, { path: "/deep/er/c1" });
-    m.apply(7);
+    await m.apply(7);
     const fr = m.path("freezer")!;
     Deno.writeTextFileSync(`${fr}/freezer.state`, "THAWED\n");
     assertEquals(m.freezerState(), "THAWED");
@@ -225,11 +264,11 @@ Deno.test("v1: freezer, pids of sub-cgroups, destroy removes everything it made"
   }
 });
 
-Deno.test("v1: a saved paths record reopens the same cgroups", () => {
+Deno.test("v1: a saved paths record reopens the same cgroups", async () => {
   const f = fakeV1();
   try {
     const m = manager(f.root);
-    m.apply(1);
+    await m.apply(1);
     const again = new V1Manager(JSON.parse(JSON.stringify(m.paths())));
     assertEquals(again.pids(), [1]);
     assertEquals(again.paths(), m.paths());
@@ -285,25 +324,26 @@ function emptyFiles(dir: string): void {
   }
 }
 
-Deno.test("exec --cgroup: a process joins the container's cgroups or sub-cgroups of them", () => {
+Deno.test("exec --cgroup: a process joins the container's cgroups or sub-cgroups of them", async () => {
   const f = fakeV1();
   try {
     const m = manager(f.root);
-    m.apply(1);
+    await m.apply(1);
     const p = m.paths();
     const join = (pid: number, args: string[]) =>
-      joinCgroups(execCgroupPaths(p, parseSubCgroups(args)), pid);
-    join(2, []);
+      joinCgroups(undefined, execCgroupPaths(p, parseSubCgroups(args)), pid);
+    await join(2, []);
     assertEquals(read(`${p["pids"]}/cgroup.procs`), "2");
     Deno.mkdirSync(`${p["memory"]}/sub`);
     Deno.mkdirSync(`${p["pids"]}/other`);
-    join(3, ["memory:sub", "pids:other"]);
+    await join(3, ["memory:sub", "pids:other"]);
     assertEquals(read(`${p["memory"]}/sub/cgroup.procs`), "3");
     assertEquals(read(`${p["pids"]}/other/cgroup.procs`), "3");
     assertEquals(read(`${p["cpu"]}/cgroup.procs`), "3");
     // runc's words, which engines and runc's own tests match.
-    assertThrows(
-      () => join(4, ["nope"]),
+    const failure = (args: string[]) => join(4, args).then(() => "", (e: Error) => e.message);
+    assertEquals(
+      await failure(["nope"]),
       `error adding pid 4 to cgroups: failed to write 4 to cgroup.procs: open ${
         p["blkio"]
       }/nope/cgroup.procs: no such file or directory`,

@@ -7,7 +7,7 @@ import { containerResources } from "../../core/cgroups/container.ts";
 
 const own = new Map([["", "/user.slice/session-1.scope"]]);
 
-/** A recording fake of the bpf(2) calls. */
+/** A recording fake of the bpf(2) calls; writeEach writes as the helper does. */
 function fakeSys(): CgroupSys & { programs: [string, Uint8Array][] } {
   const programs: [string, Uint8Array][] = [];
   return {
@@ -16,15 +16,24 @@ function fakeSys(): CgroupSys & { programs: [string, Uint8Array][] } {
     bpfDevicePrograms: () => [],
     oomEventFd: () => -1,
     eventfdWait: () => Promise.resolve(false),
+    writeEach: (paths, value) =>
+      Promise.resolve(paths.map((p) => {
+        try {
+          Deno.writeTextFileSync(p, value, { create: false });
+          return 0;
+        } catch {
+          return 2;
+        }
+      })),
   };
 }
 
-Deno.test("v2: mode, path under the parent of the caller's cgroup, controllers enabled", () => {
+Deno.test("v2: mode, path under the parent of the caller's cgroup, controllers enabled", async () => {
   const f = fakeV2();
   try {
     assertEquals(detectMode(f.root), "unified");
     const m = newManager({ id: "c1", root: f.root, own });
-    m.apply(99);
+    await m.apply(99);
     const dir = `${f.root}/user.slice/c1`;
     assertEquals(m.paths(), { "": dir });
     assertEquals(read(`${dir}/cgroup.procs`), "99");
@@ -164,7 +173,7 @@ Deno.test("v2: freeze, thaw and destroy", async () => {
   const f = fakeV2();
   try {
     const m = newManager({ id: "c1", cgroupsPath: "/a/b", root: f.root, own });
-    m.apply(5);
+    await m.apply(5);
     const d = m.path("")!;
     Deno.writeTextFileSync(`${d}/cgroup.events`, "populated 1\nfrozen 1\n");
     await m.freeze();

@@ -114,3 +114,29 @@ Deno.test(
     assert(!exists(`${root}/c2`));
   }),
 );
+
+Deno.test(
+  "a create killed half-way through the cgroups (no devices cgroup yet, its stub in one) is removed whole",
+  withFixture(async ({ root, cgroups }) => {
+    const { sys, log } = fakeSys([]);
+    const setup = begin(sys, root, cgroups);
+    // Killed after the first hierarchies were made, before devices (which
+    // delete reads pids from), with the stub moved into blkio alone.
+    const paths = setup.cgroups.paths();
+    for (const c of ["blkio", "cpu"]) Deno.mkdirSync(paths[c]!, { recursive: true });
+    const procs = `${paths["blkio"]}/cgroup.procs`;
+    Deno.writeTextFileSync(procs, "4321\n");
+    // The kill empties the cgroup, as the kernel would once the stub is gone.
+    const killing: Sys = {
+      ...sys,
+      kill: (pid, sig) => {
+        sys.kill(pid, sig);
+        Deno.removeSync(procs);
+      },
+    };
+    await removeUnfinished(killing, setup.dir);
+    assertEquals(log.killed, [[4321, 9]]);
+    for (const c of ["blkio", "cpu"]) assert(!exists(paths[c]!), `${c} left`);
+    assert(!exists(setup.dir), "state directory left");
+  }),
+);

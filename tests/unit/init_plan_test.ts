@@ -168,7 +168,10 @@ Deno.test("a file bind source gets a file destination; a missing one is refused"
       o.op === Opcode.MOUNT && o.str?.[1] === "/etc/hosts" && o.num?.[1] === Target.FILE
     ),
   );
-  assertThrows(() => planInit(input(s, { sourceKind: () => "missing" })), "does not exist");
+  assertThrows(
+    () => planInit(input(s, { sourceKind: () => "missing" })),
+    `error mounting "/etc/hosts" to rootfs at "/etc/hosts": stat /etc/hosts: no such file or directory`,
+  );
 });
 
 Deno.test("default devices are created unless the spec lists its own; /dev/ptmx points into pts", () => {

@@ -7,7 +7,8 @@
  */
 import type { LinuxResources } from "../../spec/types.ts";
 import type { CgroupManager, CgroupPaths, FreezerState } from "../cgroups.ts";
-import { CgroupError, errnoOf, exists, writeFile, Writer } from "../file.ts";
+import { CgroupError, DENIED, denied, exists, writeProcs, Writer } from "../file.ts";
+import type { CgroupSys } from "../../os/sys.ts";
 import { emptyStats, type Stats } from "../stats.ts";
 import { allPids, mkdirAll, removeTree } from "../tree.ts";
 import type { V1Controller } from "./controller.ts";
@@ -45,15 +46,14 @@ export const V1: V1Controller[] = [
   joinOnly("misc"),
 ];
 
-const EACCES = 13, EPERM = 1, EROFS = 30;
-const denied = (e: unknown) => [EACCES, EPERM, EROFS].includes(errnoOf((e as Error).cause ?? e));
-
 /** Options of a v1 manager. */
 export interface V1Options {
   /** The mount directory of each controller, for cpuset's parent walk. */
   mounts?: Map<string, string>;
   /** A non-root caller: hierarchies it cannot write are left out, not errors. */
   rootless?: boolean;
+  /** Where apply writes cgroup.procs off the main thread; without it, synchronously. */
+  sys?: Pick<CgroupSys, "writeEach"> | undefined;
 }
 
 /** The cgroup v1 (and hybrid) manager. */
@@ -88,18 +88,15 @@ export class V1Manager implements CgroupManager {
     }
   }
 
-  apply(pid: number): void {
+  async apply(pid: number): Promise<void> {
     if (!this.created) this.create();
-    for (const [name, dir] of Object.entries(this.dirs)) {
-      try {
-        writeFile(dir, "cgroup.procs", String(pid));
-      } catch (e) {
-        if (this.opts.rootless && denied(e)) {
-          delete this.dirs[name];
-          continue;
-        }
-        throw e;
-      }
+    const joins = Object.entries(this.dirs);
+    const failed = await writeProcs(this.opts.sys, joins.map(([, dir]) => dir), pid);
+    for (const [i, [name]] of joins.entries()) {
+      const f = failed[i];
+      if (!f) continue;
+      if (!this.opts.rootless || !DENIED.includes(f.errno)) throw f.error;
+      delete this.dirs[name];
     }
   }
 

@@ -8,7 +8,16 @@
 import type { LinuxResources } from "../../spec/types.ts";
 import type { CgroupManager, CgroupPaths, FreezerState } from "../cgroups.ts";
 import type { CgroupSys } from "../../os/sys.ts";
-import { CgroupError, errnoOf, exists, readOptional, writeFile, Writer } from "../file.ts";
+import {
+  CgroupError,
+  DENIED,
+  denied,
+  exists,
+  readOptional,
+  writeFile,
+  writeProcs,
+  Writer,
+} from "../file.ts";
 import { emptyStats, type Stats } from "../stats.ts";
 import { allPids, removeTree } from "../tree.ts";
 import { osErrorText } from "../../os/errno.ts";
@@ -26,9 +35,6 @@ import { unified } from "./unified.ts";
 
 /** In runc's fs2 order; unified last so it can override. */
 export const V2: V2Controller[] = [pids, memory, io, cpu, devices, cpuset, hugetlb, rdma, unified];
-
-const EACCES = 13, EPERM = 1, EROFS = 30;
-const denied = (e: unknown) => [EACCES, EPERM, EROFS].includes(errnoOf((e as Error).cause ?? e));
 
 /** Options of a v2 manager. */
 export interface V2Options {
@@ -65,15 +71,13 @@ export class V2Manager implements CgroupManager {
     }
   }
 
-  apply(pid: number): void {
+  async apply(pid: number): Promise<void> {
     if (!this.created) this.create();
     if (this.dir === undefined) return;
-    try {
-      writeFile(this.dir, "cgroup.procs", String(pid));
-    } catch (e) {
-      if (this.opts.rootless && denied(e)) this.dir = undefined;
-      else throw e;
-    }
+    const [f] = await writeProcs(this.opts.sys, [this.dir], pid);
+    if (!f) return;
+    if (!this.opts.rootless || !DENIED.includes(f.errno)) throw f.error;
+    this.dir = undefined;
   }
 
   set(r: LinuxResources): void {
