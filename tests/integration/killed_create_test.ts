@@ -38,6 +38,16 @@ function cgroupDirs(path: string): string[] {
   return found;
 }
 
+/** rmdir of a cgroup directory and its sub-cgroups, deepest first; what is busy stays. */
+function removeCgroupTree(dir: string): void {
+  for (const e of Deno.readDirSync(dir)) {
+    if (e.isDirectory) removeCgroupTree(`${dir}/${e.name}`);
+  }
+  try {
+    Deno.removeSync(dir);
+  } catch { /* busy or gone */ }
+}
+
 async function waitUntil(cond: () => boolean, ms = 3000): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end;) {
     if (cond()) return true;
@@ -111,7 +121,8 @@ Deno.test({
           await killedCreate(sb, `d${ms}`, cgroup, { afterMs: ms });
         }
       } finally {
-        if (isRoot) { for (const d of cgroupDirs(parent)) await Deno.remove(d).catch(() => {}); }
+        // Also when a check failed: what a failing case left under the parent goes first.
+        if (isRoot) { for (const d of cgroupDirs(parent)) removeCgroupTree(d); }
       }
     }),
 });
