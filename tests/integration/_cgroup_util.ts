@@ -82,30 +82,63 @@ export function leftovers(id: string): string[] {
   return out;
 }
 
-/** Removes directories deepest first, thawing and killing what is inside. */
+/**
+ * Thaws a cgroup and every cgroup below it, top down: a v1 child stays frozen
+ * while its parent is, so the thaw must reach the parent first.
+ */
+function thawTree(dir: string): void {
+  try {
+    Deno.writeTextFileSync(`${dir}/freezer.state`, "THAWED");
+  } catch { /* not a v1 freezer cgroup */ }
+  try {
+    Deno.writeTextFileSync(`${dir}/cgroup.freeze`, "0");
+  } catch { /* not a v2 cgroup */ }
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.isDirectory) thawTree(`${dir}/${e.name}`);
+    }
+  } catch { /* gone */ }
+}
+
+/** Kills what is in a cgroup and below it, and removes the directories deepest first. */
+function killAndRemove(dir: string): void {
+  if (!exists(dir)) return;
+  for (const e of Deno.readDirSync(dir)) {
+    if (e.isDirectory) killAndRemove(`${dir}/${e.name}`);
+  }
+  try {
+    Deno.writeTextFileSync(`${dir}/freezer.state`, "THAWED");
+  } catch { /* not a freezer cgroup */ }
+  let pids: string[] = [];
+  try {
+    pids = Deno.readTextFileSync(`${dir}/cgroup.procs`).split("\n").filter(Boolean);
+  } catch { /* gone */ }
+  for (const pid of pids) {
+    try {
+      Deno.kill(Number(pid), "SIGKILL");
+    } catch { /* exited meanwhile: the others are still killed */ }
+  }
+  for (let i = 0; i < 50; i++) {
+    try {
+      Deno.removeSync(dir);
+      break;
+    } catch {
+      const until = Date.now() + 20;
+      while (Date.now() < until) { /* let the killed exit */ }
+    }
+  }
+}
+
+/**
+ * Removes cgroup directories and the cgroups below them: thawed top down
+ * (v1 freezer.state, v2 cgroup.freeze), then, deepest first, what is inside
+ * killed and the directory removed.
+ */
 export function removeCgroupDirs(dirs: string[]): void {
   for (const dir of dirs) {
     if (!exists(dir)) continue;
-    for (const e of Deno.readDirSync(dir)) {
-      if (e.isDirectory) removeCgroupDirs([`${dir}/${e.name}`]);
-    }
-    try {
-      Deno.writeTextFileSync(`${dir}/freezer.state`, "THAWED");
-    } catch { /* not a freezer cgroup */ }
-    try {
-      for (const pid of Deno.readTextFileSync(`${dir}/cgroup.procs`).split("\n")) {
-        if (pid) Deno.kill(Number(pid), "SIGKILL");
-      }
-    } catch { /* gone */ }
-    for (let i = 0; i < 50; i++) {
-      try {
-        Deno.removeSync(dir);
-        break;
-      } catch {
-        const until = Date.now() + 20;
-        while (Date.now() < until) { /* let the killed exit */ }
-      }
-    }
+    thawTree(dir);
+    killAndRemove(dir);
   }
 }
 

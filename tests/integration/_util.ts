@@ -242,6 +242,69 @@ export class Sandbox {
   }
 }
 
+/**
+ * Makes the sandbox's directory /out in the container (an rbind mount), so
+ * that what the container or its hooks write there the test reads in sb.dir;
+ * `edit` changes the spec further in the same rewrite.
+ */
+export async function shareOut(sb: Sandbox, edit: (s: Spec) => void = () => {}): Promise<void> {
+  await sb.editSpec((s) => {
+    s.mounts!.push({ destination: "/out", type: "bind", source: sb.dir, options: ["rbind"] });
+    edit(s);
+  });
+}
+
+/**
+ * Runs mount(8) on the host and fails the test, with its stderr, unless it
+ * succeeds: a set-up mount that silently failed would let a test pass without
+ * checking what it claims.
+ *
+ * @param args mount's arguments (`["-t", "tmpfs", "tmpfs", dir]`, `["-o", "remount,ro", dir]`)
+ */
+export async function hostMount(args: string[]): Promise<void> {
+  const out = await new Deno.Command("mount", { args, stdout: "null", stderr: "piped" }).output();
+  if (!out.success) {
+    throw new Error(
+      `mount ${args.join(" ")} exited ${out.code}: ${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+}
+
+/**
+ * Mounts on the host (failing the test with mount's stderr when it cannot),
+ * runs fn, and always unmounts target (`umount -l`), also when fn fails. An
+ * unmount that fails after fn succeeded fails the test too.
+ *
+ * @param args mount's arguments
+ * @param target the mount point the mount makes
+ * @param fn the test body, run while it is mounted
+ */
+export async function withHostMount<T>(
+  args: string[],
+  target: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  await hostMount(args);
+  let result: T;
+  let umountError: string | undefined;
+  try {
+    result = await fn();
+  } finally {
+    const out = await new Deno.Command("umount", {
+      args: ["-l", target],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      umountError = `umount -l ${target} exited ${out.code}: ${
+        new TextDecoder().decode(out.stderr)
+      }`;
+    }
+  }
+  if (umountError) throw new Error(umountError);
+  return result;
+}
+
 /** Runs a test body in a fresh sandbox and always disposes of it. */
 export async function withSandbox(
   fn: (sb: Sandbox) => Promise<void>,

@@ -7,7 +7,15 @@
  * oom_score_adj, and more groups than a fixed table held.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, needsRunc, skipName, startListener, TESTPROG, withSandbox } from "./_util.ts";
+import {
+  needsRoot,
+  needsRunc,
+  shareOut,
+  skipName,
+  startListener,
+  TESTPROG,
+  withSandbox,
+} from "./_util.ts";
 
 const why = needsRunc();
 const name = (n: string, w = why) => skipName(n, w);
@@ -27,7 +35,8 @@ Deno.test({
           "init: closing the pipe to signal completion",
         ]
       ) assertStringIncludes(run.stderr, line);
-      await sb.run(["--debug", "--log", `${sb.dir}/log`, "exec", "c1", "true"]);
+      const exec = await sb.run(["--debug", "--log", `${sb.dir}/log`, "exec", "c1", "true"]);
+      assertEquals(exec.code, 0, exec.stderr);
       const log = await Deno.readTextFile(`${sb.dir}/log`);
       for (
         const line of [
@@ -139,8 +148,7 @@ Deno.test({
       await Deno.copyFile(TESTPROG, `${sb.bundle}/rootfs/bin/testprog`);
       const agent = await startListener("seccomp-agent", `${sb.dir}/agent.sock`);
       try {
-        await sb.editSpec((s) => {
-          s.mounts!.push({ destination: "/out", type: "bind", source: sb.dir, options: ["rbind"] });
+        await shareOut(sb, (s) => {
           s.process!.args = ["true"];
           s.linux!.seccomp = {
             defaultAction: "SCMP_ACT_ALLOW",
@@ -222,13 +230,25 @@ Deno.test({
   ignore: !!noApparmor,
   fn: () =>
     withSandbox(async (sb) => {
-      await sb.editSpec((s) => (s.process!.args = ["sleep", "30"]));
+      await shareOut(sb, (s) => (s.process!.args = ["sleep", "30"]));
       await sb.ok(["run", "-d", "c1"]);
-      const r = await sb.run(["exec", "--apparmor", "some-profile", "c1", "true"]);
+      // What the process would leave if it ran: a line on stdout, a file in /out.
+      const probe = ["/bin/sh", "-c", "echo ran; touch /out/ran"];
+      const r = await sb.run(["exec", "--apparmor", "some-profile", "c1", ...probe]);
       assertEquals(r.code, 255);
       assertStringIncludes(
         r.stderr,
         "unable to apply apparmor profile: apparmor: config provided but apparmor not supported",
       );
+      assertEquals(r.stdout, "", "the process ran");
+      assert(
+        !(await Deno.stat(`${sb.dir}/ran`).then(() => true, () => false)),
+        "the process ran: /out/ran exists",
+      );
+      // Without the label the same process runs and leaves both: the probe can tell.
+      const ran = await sb.run(["exec", "c1", ...probe]);
+      assertEquals(ran.code, 0, ran.stderr);
+      assertEquals(ran.stdout, "ran\n");
+      assert((await Deno.stat(`${sb.dir}/ran`)).isFile);
     }),
 });

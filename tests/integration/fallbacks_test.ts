@@ -7,8 +7,19 @@
  * (5.3). Each must keep what the fast path guarantees.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { isRoot, needsRoot, needsRunc, type Sandbox, skipName, withSandbox } from "./_util.ts";
+import {
+  isRoot,
+  needsRoot,
+  needsRunc,
+  RUNC,
+  shareOut,
+  skipName,
+  withHostMount,
+  withSandbox,
+} from "./_util.ts";
+import { until } from "./_cgroup_util.ts";
 import { FALLBACKS_ENV } from "../../core/init/stub.ts";
+import { STOP_AT_ENV } from "../../core/init/kill_points.ts";
 
 const why = needsRunc();
 const name = (n: string, w = why) => skipName(n, w);
@@ -17,10 +28,21 @@ function without(...calls: string[]): { env: Record<string, string> } {
   return { env: { [FALLBACKS_ENV]: calls.join(",") } };
 }
 
-async function share(sb: Sandbox): Promise<void> {
-  await sb.editSpec((s) => {
-    s.mounts!.push({ destination: "/out", type: "bind", source: sb.dir, options: ["rbind"] });
-  });
+/**
+ * The container's pid 1 among the processes whose parent (PPid in
+ * /proc/PID/status) is `parent`, if one is.
+ */
+function containerInitChildOf(parent: number): number | undefined {
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const status = Deno.readTextFileSync(`/proc/${e.name}/status`);
+      const ppid = Number(/^PPid:\s+(\d+)$/m.exec(status)?.[1]);
+      // NSpid: its pid here, then 1 in the pid namespace below ours.
+      if (ppid === parent && /^NSpid:\s+\d+\s+1$/m.test(status)) return Number(e.name);
+    } catch { /* gone, or not ours to see */ }
+  }
+  return undefined;
 }
 
 Deno.test({
@@ -97,8 +119,7 @@ Deno.test({
     withSandbox(async (sb) => {
       const src = `${sb.dir}/src`;
       await Deno.mkdir(`${src}/sub`, { recursive: true });
-      await new Deno.Command("mount", { args: ["-t", "tmpfs", "tmpfs", `${src}/sub`] }).output();
-      try {
+      await withHostMount(["-t", "tmpfs", "tmpfs", `${src}/sub`], `${src}/sub`, async () => {
         await sb.editSpec((s) => {
           s.mounts!.push({
             destination: "/data",
@@ -118,9 +139,7 @@ Deno.test({
           assertEquals(r.code, 0, r.stderr);
           assertEquals(r.stdout, "top-ro\nsub-ro\n", JSON.stringify(fallback));
         }
-      } finally {
-        await new Deno.Command("umount", { args: ["-l", `${src}/sub`] }).output();
-      }
+      });
     }),
 });
 
@@ -129,8 +148,7 @@ Deno.test({
   ignore: !!why,
   fn: () =>
     withSandbox(async (sb) => {
-      await share(sb);
-      await sb.editSpec((s) => {
+      await shareOut(sb, (s) => {
         s.process!.args = ["/bin/sh", "-c", "echo $$ > /out/pid; sleep 30"];
       });
       const r = await sb.run(["run", "-d", "c2"], without("clone3"));
@@ -140,6 +158,29 @@ Deno.test({
       assertEquals((await Deno.readTextFile(`${sb.dir}/pid`)).trim(), "1");
       const e = await sb.run(["exec", "c2", "echo", "exec-ok"], without("clone3"));
       assertEquals(e.stdout, "exec-ok\n", e.stderr);
+      // A child of runc: a create whose CLI stops once the init is set up, so
+      // that the init's parent is seen while the CLI still lives.
+      const cli = new Deno.Command(RUNC, {
+        args: ["--root", sb.root, "create", "c3"],
+        cwd: sb.bundle,
+        env: { ...without("clone3").env, [STOP_AT_ENV]: "ready" },
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      try {
+        let init: number | undefined;
+        const found = await until(() => (init = containerInitChildOf(cli.pid)) !== undefined);
+        assert(found, `no child of runc (pid ${cli.pid}) is the container's pid 1`);
+        const status = await Deno.readTextFile(`/proc/${init}/status`);
+        assertEquals(/^PPid:\s+(\d+)$/m.exec(status)?.[1], String(cli.pid), "the init's parent");
+      } finally {
+        // Also when a check failed: the stopped CLI dies (its init with it); dispose deletes c3.
+        try {
+          cli.kill("SIGKILL");
+        } catch { /* it ended already */ }
+        await cli.status;
+      }
     }),
 });
 
@@ -148,8 +189,7 @@ Deno.test({
   ignore: !!why,
   fn: () =>
     withSandbox(async (sb) => {
-      await share(sb);
-      await sb.editSpec((s) => {
+      await shareOut(sb, (s) => {
         s.process!.args = ["/bin/sh", "-c", "echo ran; ls /proc/self/fd | tr '\\n' ' '"];
         s.hooks = {
           startContainer: [{ path: "/bin/sh", args: ["sh", "-c", "echo hook > /out/hook"] }],
@@ -160,5 +200,17 @@ Deno.test({
       assertEquals(r.code, 0, r.stderr);
       assertEquals(r.stdout, "ran\n0 1 2 3 ");
       assertStringIncludes(await Deno.readTextFile(`${sb.dir}/hook`), "hook");
+      // exec into a running container, with every fallback too.
+      await sb.editSpec((s) => {
+        s.process!.args = ["sleep", "30"];
+      });
+      const d = await sb.run(["run", "-d", "c2"], all);
+      assertEquals(d.code, 0, d.stderr);
+      const e = await sb.run(["exec", "c2", "/bin/sh", "-c", "echo exec-ok; echo $$"], all);
+      assertEquals(e.code, 0, e.stderr);
+      // Its own process in the container's pid namespace: not the init (1).
+      const [said, pid] = e.stdout.split("\n");
+      assertEquals(said, "exec-ok", e.stdout);
+      assert(Number(pid) > 1, `the exec'd shell's pid in the container: ${e.stdout}`);
     }),
 });

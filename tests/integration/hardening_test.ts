@@ -8,27 +8,24 @@
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
 import {
   hasReference,
+  hostMount,
   needsRoot,
   needsRunc,
+  REFERENCE_RUNC,
   RUNC,
   type Sandbox,
+  shareOut,
   skipName,
   startListener,
   TESTPROG,
+  withHostMount,
   withSandbox,
 } from "./_util.ts";
-import type { Hook, Spec } from "../../core/spec/types.ts";
+import type { Hook } from "../../core/spec/types.ts";
+import { STOP_AT_ENV } from "../../core/init/kill_points.ts";
 
 const why = needsRunc();
 const name = (n: string, w = why) => skipName(n, w);
-
-/** The sandbox's directory, seen as /out inside the container. */
-async function shareOut(sb: Sandbox, edit: (s: Spec) => void = () => {}): Promise<void> {
-  await sb.editSpec((s) => {
-    s.mounts!.push({ destination: "/out", type: "bind", source: sb.dir, options: ["rbind"] });
-    edit(s);
-  });
-}
 
 function sh(cmd: string): Hook {
   return { path: "/bin/sh", args: ["sh", "-c", cmd] };
@@ -115,10 +112,8 @@ Deno.test({
     withSandbox(async (sb) => {
       // A shared mount holding the bundle, as on systemd hosts.
       await Deno.mkdir(`${sb.dir}/shared`);
-      const mount = (...a: string[]) => new Deno.Command("mount", { args: a }).output();
-      await mount("--bind", sb.bundle, sb.bundle);
-      try {
-        await mount("--make-shared", sb.bundle);
+      await withHostMount(["--bind", sb.bundle, sb.bundle], sb.bundle, async () => {
+        await hostMount(["--make-shared", sb.bundle]);
         await sb.editSpec((s) => {
           s.linux!.rootfsPropagation = "rshared";
           s.mounts!.push({ destination: "/inner", type: "tmpfs", source: "tmpfs" });
@@ -131,9 +126,7 @@ Deno.test({
         const after = await Deno.readTextFile("/proc/self/mountinfo");
         assert(!after.includes("/inner"), "the container's tmpfs propagated to the host");
         assertEquals(after.split("\n").length, before.split("\n").length);
-      } finally {
-        await new Deno.Command("umount", { args: ["-l", sb.bundle] }).output();
-      }
+      });
     }),
 });
 
@@ -153,7 +146,7 @@ Deno.test({
       // An exec whose CLI stops once the process is set up: it waits, not yet exec'd.
       const child = new Deno.Command(RUNC, {
         args: ["--root", sb.root, "exec", "c1", "true"],
-        env: { RUNC_TEST_STOP_AT: "ready" },
+        env: { [STOP_AT_ENV]: "ready" },
         stdout: "null",
         stderr: "null",
       }).spawn();
@@ -223,6 +216,23 @@ Deno.test({
     }),
 });
 
+/** A process of uid 1000 whose cwd only root may enter and whose passwd only root may read. */
+async function secretCwd(sb: Sandbox): Promise<void> {
+  const rootfs = `${sb.bundle}/rootfs`;
+  await Deno.mkdir(`${rootfs}/secret`, { mode: 0o700 });
+  await Deno.writeTextFile(
+    `${rootfs}/etc/passwd`,
+    "root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000:u:/home/u:/bin/sh\n",
+  );
+  await Deno.chmod(`${rootfs}/etc/passwd`, 0o600);
+  await sb.editSpec((s) => {
+    s.process!.user = { uid: 1000, gid: 1000 };
+    s.process!.cwd = "/secret";
+    s.process!.env = ["PATH=/bin"];
+    s.process!.args = ["/bin/sh", "-c", 'echo "$PWD $HOME"'];
+  });
+}
+
 const otherUser = needsRoot("runs the process as another uid with a root-only directory");
 Deno.test({
   name: name(
@@ -232,26 +242,31 @@ Deno.test({
   ignore: !!otherUser,
   fn: () =>
     withSandbox(async (sb) => {
-      const rootfs = `${sb.bundle}/rootfs`;
-      await Deno.mkdir(`${rootfs}/secret`, { mode: 0o700 });
-      await Deno.writeTextFile(
-        `${rootfs}/etc/passwd`,
-        "root:x:0:0:root:/root:/bin/sh\nu:x:1000:1000:u:/home/u:/bin/sh\n",
-      );
-      await Deno.chmod(`${rootfs}/etc/passwd`, 0o600);
-      await sb.editSpec((s) => {
-        s.process!.user = { uid: 1000, gid: 1000 };
-        s.process!.cwd = "/secret";
-        s.process!.env = ["PATH=/bin"];
-        s.process!.args = ["/bin/sh", "-c", 'echo "$PWD $HOME"'];
-      });
+      await secretCwd(sb);
       const r = await sb.run(["run", "c1"]);
       assertEquals(r.code, 0, r.stderr);
       assertEquals(r.stdout, "/secret /home/u\n");
-      if (hasReference) {
-        const ref = await sb.runReference(["run", "c2"]);
-        assertEquals(r.stdout, ref.stdout, "the same as runc 1.1.5");
-      }
+    }),
+});
+
+const withReference = otherUser ??
+  (hasReference
+    ? undefined
+    : `needs the reference runc at ${REFERENCE_RUNC} (apt-get install runc)`);
+Deno.test({
+  name: name(
+    "6b. the cwd and HOME of a process of another uid are what runc 1.1.5 gives it",
+    withReference,
+  ),
+  ignore: !!withReference,
+  fn: () =>
+    withSandbox(async (sb) => {
+      await secretCwd(sb);
+      const r = await sb.run(["run", "c1"]);
+      assertEquals(r.code, 0, r.stderr);
+      const ref = await sb.runReference(["run", "c2"]);
+      assertEquals(ref.code, r.code, `runc 1.1.5: ${ref.stderr}`);
+      assertEquals(r.stdout, ref.stdout, "the same as runc 1.1.5");
     }),
 });
 
@@ -368,11 +383,9 @@ Deno.test({
     withSandbox(async (sb) => {
       const ro = `${sb.dir}/ro`;
       await Deno.mkdir(ro);
-      const run = (...a: string[]) => new Deno.Command("mount", { args: a }).output();
-      await run("-t", "tmpfs", "tmpfs", ro);
-      try {
+      await withHostMount(["-t", "tmpfs", "tmpfs", ro], ro, async () => {
         await Deno.writeTextFile(`${ro}/in`, "from a read-only fs\n");
-        await run("-o", "remount,ro", ro);
+        await hostMount(["-o", "remount,ro", ro]);
         await sb.editSpec((s) => {
           s.process!.user = { uid: 1000, gid: 1000 };
           s.process!.args = ["cat"];
@@ -380,9 +393,7 @@ Deno.test({
         const r = await sb.run(["run", "c1"], { script: `exec <${ro}/in; ` });
         assertEquals(r.code, 0, r.stderr);
         assertEquals(r.stdout, "from a read-only fs\n");
-      } finally {
-        await new Deno.Command("umount", { args: ["-l", ro] }).output();
-      }
+      });
     }),
 });
 

@@ -7,6 +7,7 @@
  */
 import { assert, assertEquals } from "../unit/_assert.ts";
 import { isRoot, needsRunc, RUNC, type Sandbox, skipName, withSandbox } from "./_util.ts";
+import { removeCgroupDirs, until } from "./_cgroup_util.ts";
 import { KILL_AT_ENV, KILL_POINTS } from "../../core/init/kill_points.ts";
 
 const why = needsRunc();
@@ -38,24 +39,6 @@ function cgroupDirs(path: string): string[] {
   return found;
 }
 
-/** rmdir of a cgroup directory and its sub-cgroups, deepest first; what is busy stays. */
-function removeCgroupTree(dir: string): void {
-  for (const e of Deno.readDirSync(dir)) {
-    if (e.isDirectory) removeCgroupTree(`${dir}/${e.name}`);
-  }
-  try {
-    Deno.removeSync(dir);
-  } catch { /* busy or gone */ }
-}
-
-async function waitUntil(cond: () => boolean, ms = 3000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
-}
-
 /** Kills `runc create ID` at a point or after a delay, then checks what delete --force leaves. */
 async function killedCreate(
   sb: Sandbox,
@@ -78,14 +61,30 @@ async function killedCreate(
       child.kill("SIGKILL");
     } catch { /* it finished first */ }
   }
-  await child.status;
+  const status = await child.status;
   const what = "point" in kill ? `killed at ${kill.point}` : `killed after ${kill.afterMs} ms`;
+  if ("point" in kill) {
+    // Killed there, not ended some other way: a point create no longer reaches fails here.
+    assertEquals(
+      status.signal,
+      "SIGKILL",
+      `${what}: create was not killed (exit code ${status.code}, signal ${status.signal})`,
+    );
+  }
   // Until it is recorded the init dies with its CLI; after, delete --force finds it.
   const r = await sb.run(["delete", "--force", id]);
   assertEquals(r.code, 0, `${what}: delete --force: ${r.stderr}`);
   assertEquals(await sb.ids(), [], `${what}: a state directory is left`);
   const left = () => stubProcesses().filter((p) => !before.has(p));
-  assert(await waitUntil(() => left().length === 0), `${what}: processes left: ${left()}`);
+  await until(() => left().length === 0, 3000);
+  const stray = left();
+  // Also when the check fails: what this create left is not left to the next case.
+  for (const p of stray) {
+    try {
+      Deno.kill(p, "SIGKILL");
+    } catch { /* gone meanwhile */ }
+  }
+  assertEquals(stray, [], `${what}: processes left`);
   if (isRoot) assertEquals(cgroupDirs(cgroup), [], `${what}: cgroups left`);
   assert(
     !Deno.readTextFileSync("/proc/self/mountinfo").includes(sb.bundle),
@@ -99,10 +98,10 @@ Deno.test({
     why,
   ),
   ignore: !!why,
-  fn: () =>
-    withSandbox(async (sb) => {
-      const parent = `/runc-it-killed-${crypto.randomUUID().slice(0, 8)}`;
-      try {
+  fn: async () => {
+    const parent = `/runc-it-killed-${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      await withSandbox(async (sb) => {
         for (const [i, point] of KILL_POINTS.entries()) {
           const cgroup = `${parent}/k${i}`;
           await sb.editSpec((s) => {
@@ -120,9 +119,11 @@ Deno.test({
           });
           await killedCreate(sb, `d${ms}`, cgroup, { afterMs: ms });
         }
-      } finally {
-        // Also when a check failed: what a failing case left under the parent goes first.
-        if (isRoot) { for (const d of cgroupDirs(parent)) removeCgroupTree(d); }
-      }
-    }),
+      });
+    } finally {
+      // Also when a check failed, once the sandbox's delete --force has run: what
+      // a failing case left under the parent, thawed and killed, deepest first.
+      if (isRoot) removeCgroupDirs(cgroupDirs(parent));
+    }
+  },
 });

@@ -6,6 +6,12 @@ import {
 } from "../../core/seccomp/compile.ts";
 import { libseccomp } from "../../ffi/libseccomp.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
+import { skipName } from "../integration/_util.ts";
+
+/** Why the tests that compile with libseccomp cannot run here, or undefined when they can. */
+const noLibseccomp = libseccomp() === undefined
+  ? "needs libseccomp.so.2 (apt-get install libseccomp2)"
+  : undefined;
 
 Deno.test("actions have libseccomp's values; errnoRet defaults to EPERM", () => {
   assertEquals(actionValue("SCMP_ACT_ERRNO", undefined), 0x00050001);
@@ -52,8 +58,11 @@ Deno.test("the ENOSYS patch answers syscalls above each architecture's maximum, 
 });
 
 Deno.test({
-  name: "a profile compiles with libseccomp; unknown names are skipped; notify asks for a listener",
-  ignore: libseccomp() === undefined,
+  name: skipName(
+    "a profile compiles with libseccomp; unknown names are skipped; notify asks for a listener",
+    noLibseccomp,
+  ),
+  ignore: !!noLibseccomp,
   fn: () => {
     const lib = libseccomp()!;
     const f = compileSeccomp(lib, {
@@ -80,8 +89,11 @@ Deno.test({
 });
 
 Deno.test({
-  name: "notify is refused where the listener could never reach the agent (runc's words)",
-  ignore: libseccomp() === undefined,
+  name: skipName(
+    "notify is refused where the listener could never reach the agent (runc's words)",
+    noLibseccomp,
+  ),
+  ignore: !!noLibseccomp,
   fn: () => {
     const lib = libseccomp()!;
     const notify = (names: string[]) =>
