@@ -130,7 +130,7 @@ build/docs/.stamp: $(SOURCES) $(DENO)
 # Byte for byte the same from the same inputs (sorted, dated by the commit,
 # owned by 0, gzip without a name or time); SHA256SUMS beside them.
 VERSION := $(shell sed -n 's/^export const VERSION = "\(.*\)";/\1/p' cli/version.ts)
-DIST_ARCHES := x86_64 aarch64
+DIST_ARCHES ?= x86_64 aarch64
 DENO_PKG_x86_64 := linux-x64-glibc
 DENO_PKG_aarch64 := linux-arm64-glibc
 dist_name = runc-$(VERSION)-linux-$(1)
@@ -175,7 +175,8 @@ dist: $(DENO) csrc build/docs/.stamp $(foreach a,$(DIST_ARCHES),build/csrc/$(a)/
 # `runc` on PATH then runs with nothing of the work tree.
 PREFIX ?= /usr/local
 INSTALL_ROOT = $(DESTDIR)$(PREFIX)
-install: dist
+install:
+	$(MAKE) --no-print-directory dist DIST_ARCHES=$(HOST_ARCH)
 	mkdir -p $(INSTALL_ROOT)
 	cp -R build/dist/$(call dist_name,$(HOST_ARCH))/. $(INSTALL_ROOT)/
 	@echo "installed $(INSTALL_ROOT)/sbin/runc"

@@ -9,6 +9,7 @@
 
 import type { Command, Flag } from "./command.ts";
 import { APP_USAGE, HELP_COMMAND } from "./app.ts";
+import { flagDefault } from "./help.ts";
 
 /** What the generators need beyond the descriptors. */
 export interface DocsInput {
@@ -36,12 +37,6 @@ function flagNames(f: Flag): string {
       `\\fB${(n.length === 1 ? "-" : "--").replaceAll("-", "\\-")}${n.replaceAll("-", "\\-")}\\fR`
     )
     .join(", ") + value;
-}
-
-function flagDefault(f: Flag): string {
-  if (f.default === undefined || f.default === "" || f.default === false) return "";
-  const v = Array.isArray(f.default) ? f.default.join(", ") : String(f.default);
-  return v === "" ? "" : ` (default: ${v})`;
 }
 
 function options(flags: readonly Flag[]): string {
@@ -122,12 +117,14 @@ function takesId(cmd: Command): boolean {
  * @returns a script for bash-completion's completions directory
  */
 export function bashCompletion(input: DocsInput): string {
-  const globals = input.globals.flatMap(spellings);
+  // Hidden flags are not offered (as in zsh's and in --help), but their values are skipped.
+  const shown = (f: Flag) => f.hidden !== true;
+  const globals = input.globals.filter(shown).flatMap(spellings);
   const valued = [...input.globals, ...input.commands.flatMap((c) => c.flags)]
     .filter((f) => f.kind !== "bool").flatMap(spellings);
   const cases = input.commands.map((c) => {
     const flags = [...c.flags, { name: "help", aliases: ["h"], kind: "bool", usage: "" } as Flag]
-      .flatMap(spellings).join(" ");
+      .filter(shown).flatMap(spellings).join(" ");
     return `\t${[c.name, ...(c.aliases ?? [])].join("|")})\n\t\tflags="${flags}"\n\t\tids=${
       takesId(c) ? 1 : 0
     }\n\t\t;;`;

@@ -22,6 +22,14 @@ export function flagLine(f: Flag): string {
   const names = [f.name, ...(f.aliases ?? [])]
     .map((n) => (n.length === 1 ? "-" : "--") + n + (takesValue ? " value" : ""))
     .join(", ");
+  return `${names}\t${(f.usage + flagDefault(f)).trim()}`;
+}
+
+/**
+ * The ` (default: ...)` urfave/cli prints after a flag's usage ("" when it
+ * prints none); the man pages print the same.
+ */
+export function flagDefault(f: Flag): string {
   let dflt = "";
   switch (f.kind) {
     case "string":
@@ -44,7 +52,7 @@ export function flagLine(f: Flag): string {
       dflt = ` (default: ${typeof f.default === "number" ? f.default : 0})`;
       break;
   }
-  return `${names}\t${(f.usage + dflt).trim()}`;
+  return dflt;
 }
 
 /**

@@ -19,10 +19,14 @@ import { globalFlags, HELP_COMMAND, HELP_FLAG } from "./app.ts";
 import { configureLog, logError, logToStderr } from "../core/log.ts";
 import { osErrorText } from "../core/os/errno.ts";
 import { euid, kernelTooOld, runningInUserNS } from "../core/os/host.ts";
-
-/** Commands that work on any kernel: they print or write files only. */
-const NO_KERNEL_NEEDED = new Set(["spec", "features"]);
 import { absPath } from "../core/os/path.ts";
+
+/**
+ * Commands that start processes in a container, which need a kernel this
+ * runtime supports; the others (state, list, kill, delete...) work on any,
+ * as runc's do.
+ */
+const KERNEL_NEEDED = new Set(["create", "run", "exec", "restore", "checkpoint"]);
 
 const encoder = new TextEncoder();
 
@@ -179,8 +183,7 @@ async function runCommand(cmd: Command, argv: string[], global: GlobalOptions): 
   }
   delete p.values.help;
   p.set.delete("help");
-  // Commands that touch containers need a kernel this runtime supports.
-  if (!NO_KERNEL_NEEDED.has(cmd.name)) {
+  if (KERNEL_NEEDED.has(cmd.name)) {
     const old = kernelTooOld();
     if (old !== undefined) return fatal(old);
   }

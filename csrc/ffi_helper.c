@@ -234,26 +234,6 @@ int rh_close(int fd)
 	return close(fd) < 0 ? -errno : 0;
 }
 
-/* A syscall the kernel lacks fails with ENOSYS; any other error means it is there. */
-static int have(long nr, long a, long b, long c)
-{
-	return syscall(nr, a, b, c, 0, 0) < 0 && errno == ENOSYS ? 0 : 1;
-}
-
-int rh_probe(void)
-{
-	int bits = 0;
-	if (have(SYS_clone3, 0, 0, 0))
-		bits |= RH_HAVE_CLONE3;
-	if (have(SYS_openat2, -1, 0, 0))
-		bits |= RH_HAVE_OPENAT2;
-	if (have(SYS_mount_setattr, -1, 0, 0))
-		bits |= RH_HAVE_MOUNT_SETATTR;
-	if (have(SYS_pidfd_open, 0, 0, 0))
-		bits |= RH_HAVE_PIDFD;
-	return bits;
-}
-
 int rh_set_subreaper(int on)
 {
 	return prctl(PR_SET_CHILD_SUBREAPER, on, 0, 0, 0) < 0 ? -errno : 0;

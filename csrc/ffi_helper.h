@@ -60,13 +60,6 @@ int rh_waitpid(int pid, int32_t *status, int flags);
 
 int rh_close(int fd);
 
-/* Bits of what the running kernel offers (RH_HAVE_*). */
-#define RH_HAVE_CLONE3 1
-#define RH_HAVE_OPENAT2 2
-#define RH_HAVE_MOUNT_SETATTR 4
-#define RH_HAVE_PIDFD 8
-int rh_probe(void);
-
 /* mkfifo(path, mode), then chmod to mode (not masked by the umask). */
 int rh_mkfifo(const char *path, int mode);
 

@@ -205,10 +205,13 @@ int op_run_hook(struct program *prog, const struct op *op, int index)
 		dup2(in[0], 0);
 		dup2(o[1], 1);
 		dup2(e[1], 2);
+		/* The status pipe may have one of the kept fds' numbers (some were not
+		 * open): it moves above them before they are closed. */
+		int status_fd = fcntl(status_pipe[1], F_DUPFD_CLOEXEC, 3 + prog->keep_fds);
 		close_kept_fds(prog);
 		execve(path, argv, envp);
 		int err = errno;
-		ssize_t w = write(status_pipe[1], &err, sizeof(err));
+		ssize_t w = write(status_fd, &err, sizeof(err));
 		(void)w;
 		_exit(127);
 	}

@@ -129,6 +129,8 @@ int op_umask(struct program *prog, const struct op *op, int index)
 	return 0;
 }
 
+static int keyring_searchable(struct program *prog, long id, char *desc, long got);
+
 /* A session keyring of the container's own, so it does not share the caller's
  * keys; its user may search it (KEY_USR_SEARCH, 0x080000, as runc). A kernel
  * without keyrings is not an error. */
@@ -141,11 +143,24 @@ int op_join_keyring(struct program *prog, const struct op *op, int index)
 			return 0;
 		return fail(prog, errno, "join session keyring %s", op->str[0]);
 	}
-	char desc[512];
-	long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof(desc) - 1, 0);
+	/* Its size first (with the NUL): the kernel copies nothing into a short buffer. */
+	long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, NULL, 0, 0);
 	if (n < 0)
 		return fail(prog, errno, "describe session keyring");
-	desc[n < (long)sizeof(desc) ? n : (long)sizeof(desc) - 1] = '\0';
+	char *desc = calloc((size_t)n + 1, 1);
+	if (!desc)
+		return fail(prog, ENOMEM, "describe session keyring");
+	long got = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, n, 0);
+	int ret = keyring_searchable(prog, id, desc, got);
+	free(desc);
+	return ret;
+}
+
+/* Adds KEY_USR_SEARCH to the permissions a KEYCTL_DESCRIBE of got bytes gave. */
+static int keyring_searchable(struct program *prog, long id, char *desc, long got)
+{
+	if (got < 0)
+		return fail(prog, errno, "describe session keyring");
 	/* "type;uid;gid;perm;description" with perm in hex */
 	char *p = desc;
 	for (int i = 0; i < 3 && p; i++) {

@@ -76,7 +76,11 @@ int main(int argc, char **argv)
 		report(&prog, -1, -ret);
 		return 1;
 	}
-	die_with_cli(&prog);
+	ret = die_with_cli(&prog);
+	if (ret < 0) {
+		report(&prog, -1, -ret);
+		return 1;
+	}
 	reset_signals(prog.sig_ignored);
 	debug_line(&prog, "=> nsexec container setup");
 	int failed = -1;

@@ -114,13 +114,14 @@ int op_mount(struct program *prog, const struct op *op, int index)
 	return 0;
 }
 
-/* The MS_ flags a mount has now, so a remount keeps them. */
-static unsigned long current_mount_flags(const char *path)
+/* The MS_ flags a mount has now, so a remount keeps them; -1 with errno set when
+ * they cannot be read (a remount without them would drop nosuid, nodev...). */
+static long current_mount_flags(const char *path)
 {
 	struct statvfs st;
-	unsigned long flags = 0;
+	long flags = 0;
 	if (statvfs(path, &st) < 0)
-		return 0;
+		return -1;
 	const struct {
 		unsigned long st, ms;
 	} map[] = {
@@ -130,14 +131,17 @@ static unsigned long current_mount_flags(const char *path)
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (st.f_flag & map[i].st)
-			flags |= map[i].ms;
+			flags |= (long)map[i].ms;
 	return flags;
 }
 
 /* A bind remount of path with its flags, plus add, minus clear. */
 static int remount_path(const char *path, unsigned long add, unsigned long clear)
 {
-	unsigned long flags = (current_mount_flags(path) | add) & ~clear;
+	long now = current_mount_flags(path);
+	if (now < 0)
+		return -1;
+	unsigned long flags = ((unsigned long)now | add) & ~clear;
 	return mount(NULL, path, NULL, flags | MS_REMOUNT | MS_BIND, NULL);
 }
 

@@ -23,14 +23,15 @@
 #define SYS_clone3 435
 #endif
 
-void die_with_cli(struct program *prog)
+int die_with_cli(struct program *prog)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		_exit(1);
+		return fail(prog, errno, "die with runc (PR_SET_PDEATHSIG)");
 	/* The CLI may have died before the line above: then its end is closed. */
 	struct pollfd p = { .fd = prog->sync_fd, .events = POLLRDHUP };
 	if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR)))
 		_exit(1);
+	return 0;
 }
 
 int outlive_cli(struct program *prog)
@@ -50,6 +51,10 @@ int op_setns_open(struct program *prog, const struct op *op, int index)
 {
 	(void)index;
 	const char *path = op->str[0], *type = op->str[1];
+	for (int i = 0; i < prog->nns; i++)
+		if (prog->ns_type[i] == op->hdr.num[0])
+			return fail(prog, EINVAL, "a second %s namespace to join: %s", type, path);
+	/* With one of each type there is room: the kernel has fewer than 16 types. */
 	if (prog->nns >= (int)(sizeof(prog->ns_fd) / sizeof(prog->ns_fd[0])))
 		return fail(prog, E2BIG, "more namespaces to join than there are types");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -67,6 +72,7 @@ int op_setns_open(struct program *prog, const struct op *op, int index)
 	}
 	prog->ns_fd[prog->nns] = fd;
 	prog->ns_path[prog->nns] = path;
+	prog->ns_type[prog->nns] = op->hdr.num[0];
 	prog->nns++;
 	return 0;
 }
@@ -218,12 +224,15 @@ int op_clone(struct program *prog, const struct op *op, int index)
 			close(sp[0]);
 		}
 		debug_line(prog, "<= nsexec container setup");
-		if (send_record(prog, REC_PID, index, 0, (int)pid, NULL) < 0)
-			return fail(prog, EPIPE, "tell runc the container's pid");
+		int r = send_record(prog, REC_PID, index, 0, (int)pid, NULL);
+		if (r < 0)
+			return fail(prog, -r, "tell runc the container's pid");
 		return 1;
 	}
 	/* The container's init: a child of the CLI now, which it dies with until it is ready. */
-	die_with_cli(prog);
+	int dying = die_with_cli(prog);
+	if (dying < 0)
+		return dying;
 	if (nsrc > 0) {
 		close(sp[0]);
 		int r = receive_mount_sources(prog, sp[1], nsrc);

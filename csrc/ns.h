@@ -15,8 +15,9 @@ int op_unshare(struct program *prog, const struct op *op, int index);
 int op_setsid(struct program *prog, const struct op *op, int index);
 
 /* Dies with the CLI from now on (PR_SET_PDEATHSIG SIGKILL); exits at once when
- * the CLI is gone already (its end of the sync socket hung up). */
-void die_with_cli(struct program *prog);
+ * the CLI is gone already (its end of the sync socket hung up). 0, or -errno
+ * with prog->err set when the parent-death signal cannot be set. */
+int die_with_cli(struct program *prog);
 
 /* Stops dying with the CLI, once: from here on the init waits for nothing but
  * the sync socket, whose EOF says the CLI is gone. Before a seccomp filter,

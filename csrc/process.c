@@ -171,31 +171,18 @@ int op_lookpath(struct program *prog, const struct op *op, int index)
 	return 0;
 }
 
-/* num0 argc; str argv then env. HOME from OP_LOOKUP_HOME when env has none. */
+/* num0 argc; str argv then env (their arrays made by program.c). HOME from
+ * OP_LOOKUP_HOME when env has none. Runs after the seccomp filter: no allocation. */
 int op_exec(struct program *prog, const struct op *op, int index)
 {
 	(void)index;
-	int64_t argc = op->hdr.num[0];
-	if (argc < 1 || argc > (int64_t)op->hdr.nstr)
-		return fail(prog, EPROTO, "exec: %lld arguments in %u strings", (long long)argc,
-			    op->hdr.nstr);
-	size_t envc = op->hdr.nstr - (size_t)argc;
-	char **argv = calloc((size_t)argc + 1, sizeof(char *));
-	char **envp = calloc(envc + 2, sizeof(char *));
-	if (!argv || !envp)
-		return fail(prog, ENOMEM, "exec: allocate the arguments");
-	for (int64_t i = 0; i < argc; i++)
-		argv[i] = (char *)op->str[i];
+	char **envp = op->envp;
+	size_t envc = op->hdr.nstr - (size_t)op->hdr.num[0];
 	int has_home = 0;
-	for (size_t i = 0; i < envc; i++) {
-		envp[i] = (char *)op->str[argc + (int64_t)i];
+	for (size_t i = 0; i < envc; i++)
 		has_home |= strncmp(envp[i], "HOME=", 5) == 0;
-	}
 	if (!has_home && prog->home)
-		envp[envc++] = prog->home;
-	execve(prog->exec_path ? prog->exec_path : argv[0], argv, envp);
-	int err = errno;
-	free(argv);
-	free(envp);
-	return fail(prog, err, "exec %s", op->str[0]);
+		envp[envc] = prog->home;
+	execve(prog->exec_path ? prog->exec_path : op->argv[0], op->argv, envp);
+	return fail(prog, errno, "exec %s", op->str[0]);
 }

@@ -83,6 +83,25 @@ static long read_stream(struct program *prog, struct rp_program *head)
 	return ret;
 }
 
+/* OP_EXEC's argv and envp (num0 argc; str argv then env), with a spare slot for HOME. */
+static int exec_arrays(struct program *prog, int index, struct op *op)
+{
+	int64_t argc = op->hdr.num[0];
+	if (argc < 1 || argc > (int64_t)op->hdr.nstr)
+		return fail(prog, EPROTO, "op %d: exec: %lld arguments in %u strings", index,
+			    (long long)argc, op->hdr.nstr);
+	size_t envc = op->hdr.nstr - (size_t)argc;
+	op->argv = calloc((size_t)argc + 1, sizeof(char *));
+	op->envp = calloc(envc + 2, sizeof(char *));
+	if (!op->argv || !op->envp)
+		return fail(prog, ENOMEM, "allocate op %d", index);
+	for (int64_t i = 0; i < argc; i++)
+		op->argv[i] = (char *)op->str[i];
+	for (size_t i = 0; i < envc; i++)
+		op->envp[i] = (char *)op->str[argc + (int64_t)i];
+	return 0;
+}
+
 /* Checks one op at buf[off..] and points its strings into the buffer. */
 static int parse_op(struct program *prog, int index, size_t off, size_t size, struct op *op)
 {
@@ -115,7 +134,7 @@ static int parse_op(struct program *prog, int index, size_t off, size_t size, st
 	for (const char *q = p; q < end; q++)
 		if (end - p > 7 || *q != '\0')
 			return fail(prog, EPROTO, "op %d: %zd bytes after its strings", index, end - p);
-	return 0;
+	return h->op == OP_EXEC ? exec_arrays(prog, index, op) : 0;
 }
 
 int program_read(struct program *prog)
@@ -125,7 +144,6 @@ int program_read(struct program *prog)
 	if (size < 0)
 		return (int)size;
 	prog->flags = head.flags;
-	prog->cli_pid = head.cli_pid;
 	prog->sig_ignored = head.sig_ignored;
 	if (head.nops > (size_t)size / sizeof(struct rp_op))
 		return fail(prog, EPROTO, "init program of %u ops in %ld bytes", head.nops, size);

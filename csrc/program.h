@@ -13,12 +13,14 @@
 struct op {
 	struct rp_op hdr;
 	const char **str; /* hdr.nstr strings, pointing into the program's buffer */
+	/* OP_EXEC: execve's arrays, made when the program is read, since nothing may
+	 * allocate after the seccomp filter; envp has a spare slot for HOME. */
+	char **argv, **envp;
 };
 
 struct program {
 	int sync_fd;          /* the SEQPACKET socket to the CLI, -1 once closed */
 	uint32_t flags;       /* RP_F_* */
-	int cli_pid;          /* our parent, and the init's, until OP_READY is answered */
 	uint64_t sig_ignored; /* the caller's ignored signals */
 	char *buf;            /* the program as read */
 	int nops;
@@ -30,6 +32,7 @@ struct program {
 	int nns;              /* namespaces OP_SETNS opened for OP_JOIN_NS */
 	int ns_fd[16];        /* one per namespace type at most: SETNS refuses a second */
 	const char *ns_path[16];
+	int64_t ns_type[16];  /* CLONE_NEW* of each */
 	int nmount_src;       /* bind sources the stub opened for the init (OP_MOUNT num3 k) */
 	int *mount_src;       /* their fds, index k - 1; -1 once mounted */
 	int cwd_done;         /* OP_CHDIR succeeded before the user was set */

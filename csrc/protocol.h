@@ -31,18 +31,20 @@
  *                      <--------------------------------------------- REC_SECCOMP + listener fd
  *   (hand it to the agent)                                           (OP_SEND_SECCOMP)
  *   CONTINUE  ------------------------------------------------------>
- *                      <--------------------------------------------- REC_READY {pid} (OP_READY)
- *   (write state.json, the pid file)
- *   CONTINUE  ------------------------------------------------------> PR_SET_PDEATHSIG 0: from here
- *   (EOF: the init lives on without us) <---------------------------- on the init outlives the CLI;
- *   create: exit; run: wait                                          close the socket
+ *                                                                    PR_SET_PDEATHSIG 0 (an EOF
+ *                      <--------------------------------------------- still ends it) REC_READY
+ *   (write state.json, the pid file)                                 (OP_READY)
+ *   CONTINUE  ------------------------------------------------------> close the socket: from here
+ *   (EOF: the init lives on without us) <---------------------------- on the init outlives the CLI
+ *   create: exit; run: wait
  *                                                                    OP_WAIT_FIFO blocks in
  *                                                                    open(exec.fifo, O_WRONLY)
  *   runc start: read exec.fifo ------------------------------------> writes one byte, execve()
  *
  * Until REC_READY is answered the stub and the init die with the CLI
- * (PR_SET_PDEATHSIG SIGKILL, and a check of getppid() against the header's
- * cli_pid), so a CLI killed mid-create leaves no process behind.
+ * (PR_SET_PDEATHSIG SIGKILL, set after a check that the CLI's end of the
+ * socket is not already hung up; in OP_READY, an EOF instead of CONTINUE),
+ * so a CLI killed mid-create leaves no process behind.
  *
  * A failing op sends REC_ERROR {index of the op, errno, message} and the
  * process that ran it exits 1; the CLI names the op in its error. errno
@@ -78,8 +80,7 @@ struct rp_program {
 	uint64_t size;        /* of the whole stream, this header included */
 	uint32_t nops;
 	uint32_t flags;       /* RP_F_* */
-	int32_t cli_pid;      /* the stub's and the init's parent until OP_READY is answered */
-	uint32_t reserved;
+	uint64_t reserved;    /* 0 */
 	uint64_t sig_ignored; /* bit n-1: signal n was ignored by the CLI's caller */
 };
 _Static_assert(sizeof(struct rp_program) == 40, "rp_program layout");
@@ -183,9 +184,8 @@ enum rp_target_kind {
 
 enum rp_tag {
 	REC_PID = 1,     /* pid: the container init's pid in the CLI's pid namespace */
-	REC_READY = 2,   /* pid: the container is set up; answer CONTINUE once it is recorded */
+	REC_READY = 2,   /* the container is set up; answer CONTINUE once it is recorded */
 	REC_ERROR = 3,   /* index: failing op, err: errno, text: what failed */
-	REC_WARN = 4,    /* text */
 	REC_DEBUG = 5,   /* text */
 	REC_HOOKS = 6,   /* the mounts are done: run prestart and createRuntime hooks, CONTINUE */
 	REC_CONSOLE = 7, /* the pty master, attached with SCM_RIGHTS */

@@ -90,6 +90,14 @@ void debug_line(struct program *prog, const char *fmt, ...)
 	free(text);
 }
 
+int ask_cli(struct program *prog, int tag, int index, const char *what)
+{
+	int r = send_record(prog, tag, index, 0, 0, NULL);
+	if (r < 0)
+		return fail(prog, -r, "%s", what);
+	return wait_continue(prog);
+}
+
 int wait_continue(struct program *prog)
 {
 	struct rp_op msg;

@@ -27,4 +27,8 @@ void debug_line(struct program *prog, const char *fmt, ...) __attribute__((forma
 /* Waits for CONTINUE from the CLI. 0 or -errno with prog->err set. */
 int wait_continue(struct program *prog);
 
+/* Sends a record of tag (no text) and waits for the CLI's CONTINUE; a failed
+ * send is reported as `what` with its errno. 0 or -errno with prog->err set. */
+int ask_cli(struct program *prog, int tag, int index, const char *what);
+
 #endif

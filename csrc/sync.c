@@ -34,9 +34,7 @@ int op_wait_parent(struct program *prog, const struct op *op, int index)
 int op_cli_hooks(struct program *prog, const struct op *op, int index)
 {
 	(void)op;
-	if (send_record(prog, REC_HOOKS, index, 0, 0, NULL) < 0)
-		return fail(prog, EPIPE, "ask runc to run the prestart hooks");
-	return wait_continue(prog);
+	return ask_cli(prog, REC_HOOKS, index, "ask runc to run the prestart hooks");
 }
 
 /*
@@ -52,9 +50,7 @@ int op_ready(struct program *prog, const struct op *op, int index)
 	int r = outlive_cli(prog);
 	if (r < 0)
 		return r;
-	if (send_record(prog, REC_READY, index, 0, 0, NULL) < 0)
-		return fail(prog, EPIPE, "tell runc the container is ready");
-	r = wait_continue(prog);
+	r = ask_cli(prog, REC_READY, index, "tell runc the container is ready");
 	if (r < 0)
 		return r;
 	close(prog->sync_fd);
@@ -62,10 +58,12 @@ int op_ready(struct program *prog, const struct op *op, int index)
 	return 0;
 }
 
+/* Often after the seccomp filter: the text goes as it is, nothing allocated. */
 int op_debug(struct program *prog, const struct op *op, int index)
 {
 	(void)index;
-	debug_line(prog, "%s", op->str[0]);
+	if (prog->flags & RP_F_DEBUG)
+		send_record(prog, REC_DEBUG, -1, 0, 0, op->str[0]);
 	return 0;
 }
 

@@ -200,7 +200,7 @@ static int recvtty(const char *path)
 /* A seccomp filter (inherited by everything CMD starts): mknod and mknodat of a
  * character or block device fail with EPERM; fifos and files are still made. */
 #define DENY_DEVICE_AT(nr, arg)                                                              \
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 4),                                         \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 6),                                         \
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[arg])),          \
 	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, S_IFMT),                                           \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, S_IFCHR, 2, 0),                                    \

@@ -29,7 +29,6 @@ const SYMBOLS = {
   rh_spawn: { parameters: ["buffer", "i32", "buffer"], result: "i32" },
   rh_waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32", nonblocking: true },
   rh_close: { parameters: ["i32"], result: "i32" },
-  rh_probe: { parameters: [], result: "i32" },
   rh_set_subreaper: { parameters: ["i32"], result: "i32" },
   rh_mkfifo: { parameters: ["buffer", "i32"], result: "i32" },
   rh_unixgram_bind: { parameters: ["buffer"], result: "i32" },
@@ -135,9 +134,6 @@ export const ffiSys: Sys = {
   },
   close(fd: number): void {
     check("close", helper().rh_close(fd));
-  },
-  probe(): number {
-    return helper().rh_probe();
   },
   mkfifo(path: string, mode: number): void {
     check(`mkfifo ${path}`, helper().rh_mkfifo(cstr(path), mode));

@@ -10,7 +10,7 @@ import type { LinuxResources, Spec } from "../spec/types.ts";
 import type { CgroupManager, CgroupPaths } from "./cgroups.ts";
 import type { CgroupSys } from "../os/sys.ts";
 import { containerRules } from "./devices.ts";
-import { CgroupError, writeEach } from "./file.ts";
+import { CgroupError, writeProcs } from "./file.ts";
 import { fromPaths, newManager } from "./manager.ts";
 import { signalProcess, SIGNALS } from "../os/signals.ts";
 import type { Sys } from "../os/sys.ts";
@@ -197,24 +197,25 @@ export function execCgroupPaths(paths: CgroupPaths, sub: ReadonlyMap<string, str
 /**
  * Moves a process (the stub of an exec) into cgroups, as runc's setns
  * process does; with sys, off the main thread (see file.ts writeProcs).
+ * Failures in cgroups the user may not manage are no error (runc ignores them
+ * for rootless cgroups).
  *
  * @param sys writes through its writeEach; without it, synchronously (tests)
  * @param paths the directories ({@linkcode execCgroupPaths})
  * @param pid the process
+ * @param rootless the container's cgroups are rootless ones
  * @throws CgroupError `error adding pid N to cgroups: ...` naming cgroup.procs
  */
 export async function joinCgroups(
   sys: Pick<CgroupSys, "writeEach"> | undefined,
   paths: CgroupPaths,
   pid: number,
+  rootless = false,
 ): Promise<void> {
-  const procs = Object.values(paths).map((dir) => `${dir}/cgroup.procs`);
-  const errnos = await writeEach(sys, procs, String(pid));
-  const i = errnos.findIndex((e) => e !== 0);
-  if (i < 0) return;
-  const e = errnos[i]!;
+  const f = (await writeProcs(sys, Object.values(paths), pid)).find((x) => x !== undefined);
+  if (!f || rootless) return;
   throw new CgroupError(
     `error adding pid ${pid} to cgroups: failed to write ${pid} to cgroup.procs: ` +
-      `${e < 0 ? "open" : "write"} ${procs[i]}: ${errnoText(Math.abs(e))}`,
+      `${f.inOpen ? "open" : "write"} ${f.path}: ${errnoText(f.errno)}`,
   );
 }

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { Errno, errnoText, osErrorText } from "../os/errno.ts";
+import { Errno, errnoText, osErrno, osErrorText } from "../os/errno.ts";
+import { exists } from "../os/path.ts";
 import type { CgroupSys } from "../os/sys.ts";
 
 /** A failure of the cgroup code; the message names the path (and the value written). */
@@ -18,18 +19,12 @@ export class CgroupError extends Error {
   }
 }
 
-/** The errno of a Deno file-system error, or 0 when it has none. */
-export function errnoOf(err: unknown): number {
-  const m = /\(os error (\d+)\)/.exec(err instanceof Error ? err.message : String(err));
-  return m ? Number(m[1]) : 0;
-}
-
 /** The errnos of a write a rootless caller may not make: its hierarchy is left out, not an error. */
 export const DENIED: readonly number[] = [Errno.EACCES, Errno.EPERM, Errno.EROFS];
 
 /** Whether a cgroup error (or its cause) carries one of {@linkcode DENIED}. */
 export function denied(e: unknown): boolean {
-  return DENIED.includes(errnoOf((e as Error).cause ?? e));
+  return DENIED.includes(osErrno((e as Error).cause ?? e));
 }
 
 type WriteObserver = (path: string, value: string) => void;
@@ -67,6 +62,18 @@ export function writeFile(dir: string, file: string, value: string): void {
   }
 }
 
+/** A cgroup.procs write that failed. */
+export interface ProcsFailure {
+  /** The cgroup.procs file. */
+  path: string;
+  /** The errno. */
+  errno: number;
+  /** Whether the open failed (else the write). */
+  inOpen: boolean;
+  /** Worded as writeFile's: `failed to write "PID": write PATH: TEXT`. */
+  error: CgroupError;
+}
+
 /**
  * Moves pid into each cgroup directory (its cgroup.procs), in order; with
  * sys, off the main thread: the first write of a burst can wait several
@@ -74,32 +81,32 @@ export function writeFile(dir: string, file: string, value: string): void {
  * spend on other work. Every directory is tried.
  *
  * @param sys writes through its writeEach; without it, synchronously (tests)
- * @returns per directory, undefined or the error worded as writeFile's
+ * @returns per directory, undefined or what failed
  */
 export async function writeProcs(
   sys: Pick<CgroupSys, "writeEach"> | undefined,
   dirs: readonly string[],
   pid: number,
-): Promise<({ errno: number; error: CgroupError } | undefined)[]> {
+): Promise<(ProcsFailure | undefined)[]> {
   const value = String(pid);
   const paths = dirs.map((d) => `${d}/cgroup.procs`);
   for (const p of paths) observer?.(p, value);
   const errnos = await writeEach(sys, paths, value);
-  return errnos.map((e, i) =>
-    e === 0 ? undefined : {
-      errno: Math.abs(e),
-      error: new CgroupError(
-        `failed to write ${JSON.stringify(value)}: write ${paths[i]}: ${errnoText(Math.abs(e))}`,
-      ),
-    }
-  );
+  return errnos.map((e, i) => {
+    if (e === 0) return undefined;
+    const path = paths[i]!, errno = Math.abs(e);
+    const error = new CgroupError(
+      `failed to write ${JSON.stringify(value)}: write ${path}: ${errnoText(errno)}`,
+    );
+    return { path, errno, inOpen: e < 0, error };
+  });
 }
 
 /**
  * sys.writeEach, or the same synchronously without sys (tests): per path 0,
  * the errno of the write, or minus the errno of the open.
  */
-export function writeEach(
+function writeEach(
   sys: Pick<CgroupSys, "writeEach"> | undefined,
   paths: readonly string[],
   value: string,
@@ -110,13 +117,13 @@ export function writeEach(
     try {
       f = Deno.openSync(p, { write: true, create: true });
     } catch (e) {
-      return -(errnoOf(e) || Errno.EIO);
+      return -(osErrno(e) || Errno.EIO);
     }
     try {
       f.writeSync(new TextEncoder().encode(value));
       return 0;
     } catch (e) {
-      return errnoOf(e) || Errno.EIO;
+      return osErrno(e) || Errno.EIO;
     } finally {
       f.close();
     }
@@ -175,15 +182,7 @@ export function readKeyed(dir: string, file: string): Record<string, number> {
   return out;
 }
 
-/** Whether a path exists. */
-export function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { exists };
 
 /**
  * Writes the writes of one controller into one cgroup directory; with no

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { CgroupError, errnoOf, readOptional } from "./file.ts";
-import { osErrorText } from "../os/errno.ts";
+import { CgroupError, readOptional } from "./file.ts";
+import { osErrno, osErrorText } from "../os/errno.ts";
 
 const ENOENT = 2;
 const EBUSY = 16;
@@ -46,7 +46,7 @@ export async function removeTree(dir: string): Promise<void> {
       Deno.removeSync(dir);
       return;
     } catch (e) {
-      const errno = errnoOf(e);
+      const errno = osErrno(e);
       if (errno === ENOENT || e instanceof Deno.errors.NotFound) return;
       if (errno !== EBUSY || attempt >= 50) {
         throw new CgroupError(`rmdir ${dir}: ${osErrorText(e)}`, { cause: e });

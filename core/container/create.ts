@@ -10,12 +10,12 @@
  */
 import { loadSpec } from "../spec/load.ts";
 import type { Spec } from "../spec/types.ts";
-import { type Plan, planInit } from "../init/plan.ts";
+import { planInit } from "../init/plan.ts";
 import type { SourceKind } from "../init/plan_rootfs.ts";
 import { type ContainerState, fifoPath, processStat, rfc3339Nano } from "../state/state.ts";
 import { writePidFile } from "../state/pid_file.ts";
 import type { Sys } from "../os/sys.ts";
-import { abandonStub, InitError, runInit, startStub } from "../init/stub.ts";
+import { InitError, runInit, startStubJoined } from "../init/stub.ts";
 import { ContainerSetup } from "./setup.ts";
 import { idMapPlan, writeIdMaps } from "./idmap.ts";
 import { checkTerminal, consoleHandler } from "./tty.ts";
@@ -28,9 +28,15 @@ import { hookState } from "../init/plan_hooks.ts";
 import { runHooks } from "../hooks/run.ts";
 import { loadSeccomp } from "../seccomp/load.ts";
 import { absPath } from "../os/path.ts";
-import { apparmorExecAttr, egid, euid, type Rootless, selinuxEnabled } from "../os/host.ts";
+import {
+  apparmorExecAttr,
+  egid,
+  euid,
+  mountInfo,
+  type Rootless,
+  selinuxEnabled,
+} from "../os/host.ts";
 import { testKillPoint } from "../init/kill_points.ts";
-import { errorOf } from "../sync.ts";
 
 /** What `create` and `run` take from the command line. */
 export interface CreateOptions {
@@ -123,46 +129,45 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
     logPhase("create: cgroups made");
     const uidMaps = spec.linux?.uidMappings ?? [], gidMaps = spec.linux?.gidMappings ?? [];
     const maps = idMapPlan(uidMaps, gidMaps, euid(), egid());
-    // The stub starts now and joins the cgroups while the init is planned: the
-    // first cgroup.procs write waits in the kernel for an RCU grace period
-    // (several ms), and the init the stub clones inherits its cgroups.
-    const stub = startStub(sys, bundle);
-    const joined = errorOf(cgroups.apply(stub.pid));
-    let plan: Plan;
-    try {
-      plan = planInit({
-        spec,
-        rootfs,
-        bundle,
-        fifoPath: fifo,
-        extraFds: listenFds + opts.preserveFds,
-        noPivot: opts.noPivot,
-        id: opts.id,
-        noNewKeyring: opts.noNewKeyring,
-        hostHasKcore: exists("/proc/kcore"),
-        hostProcSysMounts: opts.noPivot ? hostProcSysMounts() : [],
-        apparmorExecAttr: apparmorExecAttr(),
-        selinuxEnabled: selinuxEnabled(),
-        extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
-        seccomp,
-        // Only the hierarchies it could make (a rootless caller may lack some).
-        cgroupPaths: Object.fromEntries(
-          Object.entries(cgroups.paths()).filter(([, p]) => exists(p)),
-        ),
-        setgroupsDenied: maps.denySetgroups,
-        sourceKind,
-        privileged: euid() === 0,
-        debug: debugEnabled(),
-      });
-      logPhase("create: init planned");
-      const err = await joined;
-      if (err) throw new InitError(`unable to apply cgroup configuration: ${err.message}`);
-      logPhase("create: cgroups joined");
-    } catch (e) {
-      await joined;
-      await abandonStub(sys, stub);
-      throw e;
-    }
+    // The stub starts now and joins the cgroups while the init is planned; the
+    // init it clones inherits them.
+    const { stub, planned: plan } = await startStubJoined(
+      sys,
+      bundle,
+      (pid) =>
+        cgroups.apply(pid).catch((e) => {
+          throw new InitError(`unable to apply cgroup configuration: ${(e as Error).message}`);
+        }),
+      () => {
+        const planned = planInit({
+          spec,
+          rootfs,
+          bundle,
+          fifoPath: fifo,
+          extraFds: listenFds + opts.preserveFds,
+          noPivot: opts.noPivot,
+          id: opts.id,
+          noNewKeyring: opts.noNewKeyring,
+          hostHasKcore: exists("/proc/kcore"),
+          hostProcSysMounts: opts.noPivot ? hostProcSysMounts() : [],
+          apparmorExecAttr: apparmorExecAttr(),
+          selinuxEnabled: selinuxEnabled(),
+          extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
+          seccomp,
+          // Only the hierarchies it could make (a rootless caller may lack some).
+          cgroupPaths: Object.fromEntries(
+            Object.entries(cgroups.paths()).filter(([, p]) => exists(p)),
+          ),
+          setgroupsDenied: maps.denySetgroups,
+          sourceKind,
+          privileged: !opts.rootless.euid,
+          debug: debugEnabled(),
+        });
+        logPhase("create: init planned");
+        return planned;
+      },
+    );
+    logPhase("create: cgroups joined");
     initPid = await runInit(sys, plan.ops, stub, {
       onPid: async (pid) => {
         initPid = pid;
@@ -217,20 +222,11 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   }
 }
 
-/** The mount points of the host's full proc and sysfs mounts (root "/"), from mountinfo. */
+/** The mount points of the host's full proc and sysfs mounts (root "/"). */
 function hostProcSysMounts(): string[] {
-  const points: string[] = [];
-  for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
-    const [left, right] = line.split(" - ");
-    if (!left || !right) continue;
-    const f = left.split(" ");
-    const fstype = right.split(" ")[0];
-    if (f[3] === "/" && (fstype === "proc" || fstype === "sysfs") && f[4]) {
-      // mountinfo escapes spaces and the like as \ooo
-      points.push(f[4].replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8))));
-    }
-  }
-  return points;
+  return mountInfo()
+    .filter((m) => m.root === "/" && (m.fstype === "proc" || m.fstype === "sysfs"))
+    .map((m) => m.point);
 }
 
 /**

@@ -10,10 +10,8 @@ import { decodeProcess } from "../spec/decode.ts";
 import { readBoundedText } from "../spec/load.ts";
 import { checkProcessLabels } from "../spec/validate.ts";
 import { planExec } from "../init/plan_exec.ts";
-import type { Op } from "../init/protocol.ts";
 import { containerStatus, readState, StateError } from "../state/state.ts";
-import { abandonStub, runInit, startStub } from "../init/stub.ts";
-import { errorOf } from "../sync.ts";
+import { runInit, startStubJoined } from "../init/stub.ts";
 import { writePidFile } from "../state/pid_file.ts";
 import { loadSeccomp } from "../seccomp/load.ts";
 import { debugEnabled } from "../log.ts";
@@ -145,35 +143,31 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   let consoleFd: number | undefined;
   let pid = 0;
   try {
-    // The stub joins the container's cgroups (or the --cgroup sub-cgroups) off
-    // the main thread while the process is planned; what it clones inherits them.
-    const stub = startStub(sys, st.bundle);
-    const joined = errorOf(
-      cgroupPaths ? joinCgroups(sys, cgroupPaths, stub.pid) : Promise.resolve(),
+    // The stub joins the container's cgroups (or the --cgroup sub-cgroups)
+    // while the process is planned; what it clones inherits them.
+    const { stub, planned: ops } = await startStubJoined(
+      sys,
+      st.bundle,
+      (p) =>
+        cgroupPaths
+          ? joinCgroups(sys, cgroupPaths, p, st.rootlessCgroups === true)
+          : Promise.resolve(),
+      async () =>
+        planExec({
+          process,
+          namespaces: st.config.linux?.namespaces ?? [],
+          initPid: st.initPid,
+          oomScoreAdj: st.config.process?.oomScoreAdj,
+          id: opts.id,
+          extraFds: opts.preserveFds,
+          apparmorExecAttr: apparmorExecAttr(),
+          selinuxEnabled: selinuxEnabled(),
+          seccomp: await loadSeccomp(sys, st.config),
+          // A rootless container that maps only its user's ids has setgroups denied.
+          setgroupsDenied: setgroupsDenied(st.initPid),
+          debug: debugEnabled(),
+        }),
     );
-    let ops: Op[];
-    try {
-      ops = planExec({
-        process,
-        namespaces: st.config.linux?.namespaces ?? [],
-        initPid: st.initPid,
-        oomScoreAdj: st.config.process?.oomScoreAdj,
-        id: opts.id,
-        extraFds: opts.preserveFds,
-        apparmorExecAttr: apparmorExecAttr(),
-        selinuxEnabled: selinuxEnabled(),
-        seccomp: await loadSeccomp(sys, st.config),
-        // A rootless container that maps only its user's ids has setgroups denied.
-        setgroupsDenied: setgroupsDenied(st.initPid),
-        debug: debugEnabled(),
-      });
-      const err = await joined;
-      if (err) throw err;
-    } catch (e) {
-      await joined;
-      await abandonStub(sys, stub);
-      throw e;
-    }
     pid = await runInit(sys, ops, stub, {
       // Known from here on, so a failure below kills and reaps it.
       onPid: (p) => {

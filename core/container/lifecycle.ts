@@ -17,9 +17,11 @@ import {
 } from "../state/state.ts";
 import { parseSignal, signalProcess, SIGNALS } from "../os/signals.ts";
 import type { Sys } from "../os/sys.ts";
+import { exists } from "../os/path.ts";
+import { errnoText } from "../os/errno.ts";
+import type { Hook } from "../spec/types.ts";
 import { bindNotifySocket, hostNotifySocket, type NotifyRelay } from "./notify.ts";
-import { hookState } from "../init/plan_hooks.ts";
-import { runHooks } from "../hooks/run.ts";
+import { type HookState, hookState } from "../init/plan_hooks.ts";
 import { logError, logWarn } from "../log.ts";
 
 export { listContainers, OCI_VERSION, type StateDocument, stateDocument } from "./query.ts";
@@ -53,7 +55,7 @@ export async function startContainer(sys: Sys, root: string, id: string): Promis
   }
   // The runtime-spec: a failing poststart hook is a warning, the container runs on.
   const state = hookState(st.config, id, st.bundle, "running", st.initPid);
-  await runHooks(sys, st.config.hooks?.poststart, state, st.bundle).catch((e) =>
+  await runHooksIfAny(sys, st.config.hooks?.poststart, state, st.bundle).catch((e) =>
     logWarn((e as Error).message)
   );
 }
@@ -101,12 +103,19 @@ export async function killContainer(
     throw new StateError("container not running");
   }
   if (!all) {
-    signalProcess(sys, st.initPid, sig);
+    try {
+      signalProcess(sys, st.initPid, sig);
+    } catch (e) {
+      // runc's words; Sys errors carry the errno as `code`.
+      const code = (e as { code?: unknown }).code;
+      const why = typeof code === "number" ? errnoText(code) : (e as Error).message;
+      throw new Error(`unable to signal init: ${why}`, { cause: e });
+    }
     return;
   }
   const { openCgroups, signalAll } = await import("../cgroups/container.ts");
   const cgroups = openCgroups(undefined, st.cgroupPaths, st.rootlessCgroups === true);
-  const hasPidNs = st.config.linux?.namespaces?.some((n) => n.type === "pid" && !n.path);
+  const hasPidNs = ownPidNs(st);
   if (cgroups) {
     const signalled = await signalAll(sys, cgroups, sig, logWarn);
     // Processes exec'd without joining the cgroups are still in the pid namespace.
@@ -171,13 +180,20 @@ export async function deleteContainer(
   } catch (e) {
     if (!(e instanceof NotExistError)) throw e;
     // A create that never finished (its CLI was killed): what it recorded goes.
-    const { removeUnfinished } = await import("./setup.ts");
-    await removeUnfinished(sys, dir);
+    // Nothing at all (the common clean-up of an engine) loads nothing more.
+    if (exists(dir)) {
+      const { removeUnfinished } = await import("./setup.ts");
+      await removeUnfinished(sys, dir);
+    }
     if (force) return;
     throw e;
   }
   const { openCgroups, signalAll } = await import("../cgroups/container.ts");
   const cgroups = openCgroups(sys, st.cgroupPaths, st.rootlessCgroups === true);
+  // With a pid namespace of its own, the init's death ends every process of
+  // the container; other processes in its cgroup are not the container's
+  // (runc's destroy kills the cgroup's processes only without one).
+  const pidNs = ownPidNs(st);
   await withLock(dir, async () => {
     const status = containerStatus(root, st);
     if (status === "running" || status === "paused") {
@@ -189,14 +205,17 @@ export async function deleteContainer(
       try {
         signalProcess(sys, st.initPid, "SIGKILL");
       } catch { /* gone meanwhile */ }
+      if (cgroups && !pidNs) await signalAll(sys, cgroups, SIGNALS.SIGKILL!, logWarn);
       // A paused container's processes die only once thawed.
-      if (cgroups) await signalAll(sys, cgroups, SIGNALS.SIGKILL!, logWarn);
+      else if (cgroups?.freezerState() === "FROZEN") {
+        await cgroups.thaw().catch((e) => logWarn((e as Error).message));
+      }
       await wait(st.initPid);
     }
   });
   if (cgroups) {
     // Processes left in the cgroup (no pid namespace of its own) go too, as in runc.
-    if (cgroups.exists() && cgroups.pids().length > 0) {
+    if (!pidNs && cgroups.exists() && cgroups.pids().length > 0) {
       await signalAll(sys, cgroups, SIGNALS.SIGKILL!, logWarn);
     }
     await cgroups.destroy().catch((e) => logError((e as Error).message));
@@ -205,9 +224,26 @@ export async function deleteContainer(
   // As runc: poststop hooks run once the container is gone, and a failure is
   // logged without failing the delete.
   const state = hookState(st.config, id, st.bundle, "stopped", 0);
-  await runHooks(sys, st.config.hooks?.poststop, state, st.bundle).catch((e) =>
+  await runHooksIfAny(sys, st.config.hooks?.poststop, state, st.bundle).catch((e) =>
     logError((e as Error).message)
   );
+}
+
+/** Whether the container has a pid namespace of its own (not one it joined). */
+function ownPidNs(st: ContainerState): boolean {
+  return (st.config.linux?.namespaces ?? []).some((n) => n.type === "pid" && !n.path);
+}
+
+/** runHooks, its modules (the stub's) loaded only when there are hooks to run. */
+async function runHooksIfAny(
+  sys: Sys,
+  hooks: readonly Hook[] | undefined,
+  state: HookState,
+  cwd: string,
+): Promise<void> {
+  if (!hooks || hooks.length === 0) return;
+  const { runHooks } = await import("../hooks/run.ts");
+  await runHooks(sys, hooks, state, cwd);
 }
 
 /** Waits until a pid that is not our child has gone (or is a zombie). */

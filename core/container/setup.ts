@@ -25,6 +25,8 @@ export const CREATING_FILE = "creating.json";
 interface Creating {
   cgroupPaths: CgroupPaths;
   rootlessCgroups: boolean;
+  /** The container's cgroup was there before (a shared one): its processes are not ours. */
+  cgroupExisted?: boolean;
 }
 
 /** How a container's set-up begins. */
@@ -81,6 +83,7 @@ export class ContainerSetup {
       const creating: Creating = {
         cgroupPaths: cgroups.paths(),
         rootlessCgroups: opts.rootlessCgroups,
+        cgroupExisted: cgroups.exists(),
       };
       const tmp = `${dir}/.${CREATING_FILE}.tmp`;
       Deno.writeTextFileSync(tmp, JSON.stringify(creating), { mode: 0o600 });
@@ -135,7 +138,10 @@ export async function removeUnfinished(sys: Sys, dir: string): Promise<void> {
     creating = JSON.parse(Deno.readTextFileSync(`${dir}/${CREATING_FILE}`)) as Creating;
   } catch { /* nothing recorded: only the directory */ }
   const cgroups = openCgroups(sys, creating?.cgroupPaths, creating?.rootlessCgroups ?? false);
-  if (cgroups) {
+  // The stub and the init die with the CLI; what else is in cgroups the
+  // set-up made (a hook's children) goes too, then the cgroups. A cgroup that
+  // was there before is not the set-up's: it and its processes are left as they are.
+  if (cgroups && !creating?.cgroupExisted) {
     if (cgroups.exists() && cgroups.pids().length > 0) {
       await signalAll(sys, cgroups, SIGNALS.SIGKILL!, logWarn);
     }

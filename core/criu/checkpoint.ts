@@ -16,7 +16,7 @@ import {
 } from "../state/state.ts";
 import { deleteContainer } from "../container/lifecycle.ts";
 import { absPath } from "../os/path.ts";
-import { euid } from "../os/host.ts";
+import { euid, runningInUserNS } from "../os/host.ts";
 import { logError, logWarn } from "../log.ts";
 import { type CriuFeatures, type CriuOpts, type CriuReq, ReqType } from "./rpc.ts";
 import { checkCriuVersion, criuAtLeast, criuSwrk } from "./swrk.ts";
@@ -67,7 +67,10 @@ export const DESCRIPTORS_FILE = "descriptors.json";
  * @param o the flags
  */
 export async function checkpointContainer(sys: Sys, o: CheckpointOptions): Promise<void> {
-  if (euid() !== 0) logWarn("runc checkpoint is untested with rootless containers");
+  // runc's condition: a rootless euid or a user namespace.
+  if (euid() !== 0 || runningInUserNS()) {
+    logWarn("runc checkpoint is untested with rootless containers");
+  }
   const st = await readState(o.root, o.id);
   const status = containerStatus(o.root, st);
   if (status === "created" || status === "stopped") {

@@ -12,11 +12,11 @@ import type { Sys } from "../os/sys.ts";
 import { type ContainerState, processStat, rfc3339Nano, StateError } from "../state/state.ts";
 import { writePidFile } from "../state/pid_file.ts";
 import { ContainerSetup } from "../container/setup.ts";
-import type { Rootless } from "../os/host.ts";
+import { type Rootless, runningInUserNS } from "../os/host.ts";
 import { loadSpec } from "../spec/load.ts";
 import type { Spec } from "../spec/types.ts";
 
-import { absPath } from "../os/path.ts";
+import { absPath, exists } from "../os/path.ts";
 import { deleteContainer } from "../container/lifecycle.ts";
 import { exitCodeOf } from "../os/signals.ts";
 import { CLONE_FLAGS } from "../os/namespaces.ts";
@@ -84,9 +84,12 @@ const MS_BIND = 0x1000, MS_REC = 0x4000, MNT_DETACH = 2;
  * @returns the exit code for runc: the container's in the foreground, else 0
  */
 export async function restoreContainer(sys: Sys, o: RestoreOptions): Promise<number> {
-  if (o.rootless.euid) logWarn("runc checkpoint is untested with rootless containers");
+  // runc's condition: a rootless euid or a user namespace.
+  if (o.rootless.euid || runningInUserNS()) {
+    logWarn("runc checkpoint is untested with rootless containers");
+  }
   const bundle = absPath(o.bundle);
-  const fromBundle = (p: string) => (p.startsWith("/") ? p : `${bundle}/${p}`);
+  const fromBundle = (p: string) => absPath(p, bundle);
   const spec = await loadSpec(bundle, {
     onWarning: logWarn,
     noPivotRoot: o.noPivot,
@@ -298,7 +301,7 @@ async function restore(r: RestoreRun): Promise<void> {
         return false;
       },
     });
-    if (resp.restore?.pid && !(await exists(`${r.dir}/state.json`))) {
+    if (resp.restore?.pid && !exists(`${r.dir}/state.json`)) {
       await r.onRestored(resp.restore.pid);
     }
   } finally {
@@ -391,14 +394,5 @@ function prepareMountPoints(sys: Sys, ctx: MountContext): void {
         sys.umount(t, MNT_DETACH);
       } catch { /* EINVAL: went with its parent */ }
     }
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

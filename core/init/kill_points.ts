@@ -20,7 +20,7 @@ export const KILL_POINTS = [
   "cgroups", // the cgroups are made
   "spawned", // the init stub runs, its program sent
   "pid", // the container's init exists, waiting
-  "joined", // the init is in its cgroups
+  "joined", // the init is in its cgroups, their limits set
   "ready", // the init (or an exec'd process) is set up and waits for runc
   "recorded-state", // state.json is written, the init not yet told
 ] as const;

@@ -9,6 +9,7 @@
  */
 import { Chdir, type Op } from "./protocol.ts";
 import { ops } from "./ops.ts";
+import { sysctlPath } from "../spec/_check.ts";
 import { CLONE_FLAGS, inJoinOrder } from "../os/namespaces.ts";
 import { hookOps, hookState } from "./plan_hooks.ts";
 import { planRootfs, type RootfsPlanInput } from "./plan_rootfs.ts";
@@ -68,8 +69,9 @@ export function planInit(input: PlanInput): Plan {
   if (joined.length > 0) out.push(ops.joinNs());
   let cloneFlags = 0;
   for (const n of namespaces) if (!n.path) cloneFlags |= CLONE_FLAGS[n.type] ?? 0;
-  // A new cgroup namespace is made once the init is in its cgroups (below),
-  // so the namespace's root is the container's cgroup, as runc does.
+  // A new cgroup namespace is made by the init, which is in its cgroups from
+  // the clone on (the stub joined them), so the namespace's root is the
+  // container's cgroup, as runc does.
   const newCgroupNs = (cloneFlags & CLONE_FLAGS.cgroup!) !== 0;
   cloneFlags &= ~CLONE_FLAGS.cgroup!;
   out.push(ops.clone(cloneFlags));
@@ -77,7 +79,7 @@ export function planInit(input: PlanInput): Plan {
   // In the container's init. It first waits until the CLI has its pid (the
   // stub's REC_PID and the init's own records travel on one socket from two
   // processes, so nothing may come from the init before that), has written
-  // the id maps of a new user namespace and put it in its cgroups.
+  // the id maps of a new user namespace and set its cgroups' limits.
   const newUserns = (cloneFlags & CLONE_FLAGS.user!) !== 0;
   out.push(ops.waitParent(newUserns));
   if (newUserns) out.push(ops.setRootIds());
@@ -99,9 +101,7 @@ export function planInit(input: PlanInput): Plan {
   if (spec.hostname) out.push(ops.sethostname(spec.hostname));
   if (spec.domainname) out.push(ops.setdomainname(spec.domainname));
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
-    // sysctl(8): a name with a slash is a path already (dots in it are literal).
-    const path = key.includes("/") ? key : key.replaceAll(".", "/");
-    out.push(ops.writeFile(`/proc/sys/${path}`, value));
+    out.push(ops.writeFile(`/proc/sys/${sysctlPath(key)}`, value));
   }
   if (hasMountNs) {
     for (const p of spec.linux?.readonlyPaths ?? []) out.push(ops.readonlyPath(p));

@@ -42,7 +42,7 @@ export interface ProcessPlanOptions {
  * @param filter the compiled filter
  * @returns the ops
  */
-export function seccompOps(filter: SeccompLoad): Op[] {
+function seccompOps(filter: SeccompLoad): Op[] {
   const load = ops.seccomp(filter.program, filter.flags);
   return filter.notify ? [load, ops.sendSeccomp()] : [load];
 }

@@ -10,7 +10,8 @@
 import type { LinuxDevice, Mount, Process, Spec } from "../spec/types.ts";
 import { MS, parseMountOptions, recursiveAttrs } from "../mounts/options.ts";
 import { isBind, mountDestination } from "../spec/mounts.ts";
-import { cleanPath } from "../os/path.ts";
+import { cleanPath, joinPath } from "../os/path.ts";
+import { Errno, errnoText } from "../os/errno.ts";
 import { type Op, Target } from "./protocol.ts";
 import { ops } from "./ops.ts";
 import { InitError } from "./init_error.ts";
@@ -52,7 +53,7 @@ export interface RootfsPlanInput {
 }
 
 /** The devices every container gets (runc's default set). */
-export const DEFAULT_DEVICES = [
+const DEFAULT_DEVICES = [
   { path: "/dev/null", major: 1, minor: 3 },
   { path: "/dev/zero", major: 1, minor: 5 },
   { path: "/dev/full", major: 1, minor: 7 },
@@ -196,12 +197,13 @@ function planMount(
     return planMount(input, { ...m, type: "bind", source: "/sys", options }, true, sources, late);
   }
   if (isBind(m)) {
-    const source = m.source?.startsWith("/") ? m.source : `${input.bundle}/${m.source ?? ""}`;
+    // runc's createLibcontainerMount: a relative source is joined to the bundle.
+    const source = m.source?.startsWith("/") ? m.source : joinPath(input.bundle, m.source ?? "");
     const kind = input.sourceKind(source);
     if (kind === "missing") {
       throw new InitError(
         `error during container init: error mounting ${JSON.stringify(source)} to rootfs at ` +
-          `${JSON.stringify(m.destination)}: stat ${source}: no such file or directory`,
+          `${JSON.stringify(m.destination)}: stat ${source}: ${errnoText(Errno.ENOENT)}`,
       );
     }
     out.push(ops.mount({

@@ -74,7 +74,6 @@ export const Tag = {
   PID: 1,
   READY: 2,
   ERROR: 3,
-  WARN: 4,
   DEBUG: 5,
   HOOKS: 6,
   CONSOLE: 7,
@@ -127,8 +126,6 @@ export interface Op {
 export interface ProgramHeader {
   /** ProgramFlag bits. */
   flags: number;
-  /** The CLI's pid: the stub and the init die with it until the init is ready. */
-  cliPid: number;
   /** Bit n-1 set: signal n was ignored by the CLI's caller, and stays so in the container. */
   sigIgnored: bigint;
 }
@@ -187,7 +184,6 @@ export function encodeProgram(ops: readonly Op[], header: ProgramHeader): Uint8A
   view.setBigUint64(8, BigInt(total), true);
   view.setUint32(16, ops.length, true);
   view.setUint32(20, header.flags, true);
-  view.setInt32(24, header.cliPid, true);
   view.setBigUint64(32, header.sigIgnored, true);
   let off = PROGRAM_HEADER_SIZE;
   for (const { op, strs, size } of encoded) {

@@ -20,10 +20,11 @@ import {
   Tag,
 } from "./protocol.ts";
 import { errnoText } from "../os/errno.ts";
-import { debugEnabled, logDebug, logPhase, logWarn } from "../log.ts";
+import { debugEnabled, logDebug, logPhase } from "../log.ts";
 import { exitCodeOf } from "../os/signals.ts";
 import type { Sys } from "../os/sys.ts";
 import { testKillPoint } from "./kill_points.ts";
+import { errorOf } from "../sync.ts";
 import { InitError } from "./init_error.ts";
 
 export { InitError } from "./init_error.ts";
@@ -58,7 +59,7 @@ const FALLBACK_FLAGS: { [name: string]: number } = {
 /**
  * The program header for this call: debug lines when runc logs them, the
  * fallbacks RUNC_INIT_FALLBACKS names (comma-separated: close_range,
- * openat2, mount_setattr, clone3), our pid, and the signals our caller
+ * openat2, mount_setattr, clone3), and the signals our caller
  * ignored. SIGPIPE is never among them: Deno ignores it for itself, so the
  * caller's own choice cannot be told, and runc's Go runtime resets it too.
  *
@@ -74,7 +75,7 @@ export function programHeader(): ProgramHeader {
     const m = /^SigIgn:\s*([0-9a-f]+)/m.exec(Deno.readTextFileSync("/proc/self/status"));
     if (m) ignored = BigInt(`0x${m[1]}`);
   } catch { /* no /proc: nothing known to keep ignored */ }
-  return { flags, cliPid: Deno.pid, sigIgnored: ignored & ~(1n << 12n) };
+  return { flags, sigIgnored: ignored & ~(1n << 12n) };
 }
 
 /** A running stub and its end of the socket; it waits for its program. */
@@ -88,18 +89,11 @@ export interface Stub {
   next(): Promise<{ rec: Record; fd: number } | undefined>;
 }
 
-/**
- * Starts the stub from its sealed memfd. It waits for its program, so the
- * caller can meanwhile move it into the container's cgroups (its clones
- * inherit them) while the plan is made. Started through the helper's
- * posix_spawn, not Deno.Command: Deno loads its process module on first use,
- * which costs a short command about 4 ms.
- *
- * @param sys the syscall surface
- * @param cwd where the stub starts (hooks run by the init start there too)
- * @returns the stub; hand it to {@linkcode runInit}, or {@linkcode abandonStub}
- */
-export function startStub(sys: Sys, cwd: string): Stub {
+// Starts the stub from its sealed memfd, in cwd (hooks run by the init start
+// there too); it waits for its program. Through the helper's posix_spawn, not
+// Deno.Command: Deno loads its process module on first use, which costs a
+// short command about 4 ms.
+function startStub(sys: Sys, cwd: string): Stub {
   const [ours, theirs] = sys.socketpair();
   let pid: number;
   try {
@@ -129,13 +123,43 @@ export function startStub(sys: Sys, cwd: string): Stub {
   };
 }
 
-/**
- * Ends a stub that was never sent its program: it reads EOF, exits, and is
- * reaped before this resolves (so the cgroups it joined are empty again).
- */
-export async function abandonStub(sys: Sys, stub: Stub): Promise<void> {
+// Ends a stub that was never sent its program: it reads EOF, exits without a
+// word, and is reaped before this resolves (the cgroups it joined are empty again).
+async function abandonStub(sys: Sys, stub: Stub): Promise<void> {
   sys.close(stub.sock);
   await stub.exited;
+}
+
+/**
+ * Starts the stub and, while `plan` runs, moves it into the container's
+ * cgroups with `join` (off the main thread: the first cgroup.procs write
+ * waits for an RCU grace period); what it clones inherits them. On any
+ * failure, plan's first, the stub is ended and reaped.
+ *
+ * @param sys the syscall surface
+ * @param cwd where the stub starts
+ * @param join moves a pid into the container's cgroups
+ * @param plan makes the program (and whatever else the caller needs)
+ * @returns the stub, waiting for its program (give it to {@linkcode runInit}), and plan's result
+ */
+export async function startStubJoined<T>(
+  sys: Sys,
+  cwd: string,
+  join: (pid: number) => Promise<void>,
+  plan: () => T | Promise<T>,
+): Promise<{ stub: Stub; planned: T }> {
+  const stub = startStub(sys, cwd);
+  const joined = errorOf(join(stub.pid));
+  try {
+    const planned = await plan();
+    const err = await joined;
+    if (err) throw err;
+    return { stub, planned };
+  } catch (e) {
+    await joined;
+    await abandonStub(sys, stub);
+    throw e;
+  }
 }
 
 function sendProgram(sys: Sys, stub: Stub, ops: readonly Op[], header: ProgramHeader): void {
@@ -207,9 +231,6 @@ export async function runInit(
           throw new InitError(describeFailure(ops, rec));
         case Tag.DEBUG:
           logDebug(rec.text);
-          break;
-        case Tag.WARN:
-          logWarn(rec.text);
           break;
         case Tag.PID:
           pid = rec.pid;

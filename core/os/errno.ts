@@ -131,6 +131,18 @@ export function errnoText(code: number): string {
 }
 
 /**
+ * The errno of an error thrown by a Deno file-system call (`(os error 13)` in
+ * its message, or its code, `EACCES`), or 0 when it carries none.
+ */
+export function osErrno(err: unknown): number {
+  const message = err instanceof Error ? err.message : String(err);
+  const os = /\(os error (\d+)\)/.exec(message);
+  if (os !== null) return Number(os[1]);
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? CODE_NUMBER[code] ?? 0 : 0;
+}
+
+/**
  * The strerror part of an error thrown by a Deno file-system call, as Go words
  * it: `no such file or directory`.
  *
@@ -138,13 +150,9 @@ export function errnoText(code: number): string {
  * @returns the text Go's syscall.Errno would print
  */
 export function osErrorText(err: unknown): string {
+  const n = osErrno(err);
+  if (n !== 0) return errnoText(n);
   const message = err instanceof Error ? err.message : String(err);
-  const os = /\(os error (\d+)\)/.exec(message);
-  if (os !== null) return errnoText(Number(os[1]));
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && CODE_NUMBER[code] !== undefined) {
-    return errnoText(CODE_NUMBER[code]);
-  }
   if (err instanceof Deno.errors.NotFound) return errnoText(Errno.ENOENT);
   if (err instanceof Deno.errors.PermissionDenied) return errnoText(Errno.EACCES);
   if (err instanceof Deno.errors.NotADirectory) return errnoText(Errno.ENOTDIR);

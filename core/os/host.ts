@@ -2,8 +2,8 @@
  * Facts about the host and the calling process that several layers decide
  * on: the effective ids, whether we run in a user namespace, whether the
  * runtime runs rootless (decided once, from `--rootless` and the ids), which
- * LSMs are on, and whether the kernel is new enough. Read from /proc and /sys
- * when asked; nothing here is cached across calls but the kernel check.
+ * LSMs are on, the mount table, and whether the kernel is new enough. Read
+ * from /proc and /sys when asked; only the effective ids are kept once read.
  *
  * @module
  */
@@ -11,14 +11,25 @@
 /** The oldest kernel this runtime supports (TIOCGPTPEER, the newest call it cannot do without, is 4.13). */
 export const MIN_KERNEL = { major: 4, minor: 14 } as const;
 
+let ids: { Uid: number; Gid: number } | undefined;
+
+// The effective ids, read once: a CLI call does not change them.
 function statusIds(field: "Uid" | "Gid"): number {
-  try {
-    const m = new RegExp(`^${field}:\\s+\\d+\\s+(\\d+)`, "m").exec(
-      Deno.readTextFileSync("/proc/self/status"),
-    );
-    if (m) return Number(m[1]);
-  } catch { /* no /proc: fall back to the real id */ }
-  return (field === "Uid" ? Deno.uid() : Deno.gid()) ?? 0;
+  if (ids === undefined) {
+    let text = "";
+    try {
+      text = Deno.readTextFileSync("/proc/self/status");
+    } catch { /* no /proc: the real ids */ }
+    const id = (re: RegExp, real: number | null) => {
+      const m = re.exec(text);
+      return m ? Number(m[1]) : real ?? 0;
+    };
+    ids = {
+      Uid: id(/^Uid:\s+\d+\s+(\d+)/m, Deno.uid()),
+      Gid: id(/^Gid:\s+\d+\s+(\d+)/m, Deno.gid()),
+    };
+  }
+  return ids[field];
 }
 
 /** The effective uid (Deno.uid() is the real one; runc decides on the effective). */
@@ -95,10 +106,49 @@ export function decideRootless(
   return { euid: rootlessEuid, cgroups };
 }
 
+/** One line of /proc/self/mountinfo. */
+export interface MountInfo {
+  /** The root of the mount within its file system (`/` for a whole one). */
+  root: string;
+  /** Where it is mounted, `\ooo` escapes undone. */
+  point: string;
+  /** The file system type. */
+  fstype: string;
+}
+
+/** This process's mount table, from /proc/self/mountinfo ([] without /proc). */
+export function mountInfo(): MountInfo[] {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync("/proc/self/mountinfo");
+  } catch {
+    return [];
+  }
+  const out: MountInfo[] = [];
+  for (const line of text.split("\n")) {
+    const [left, right] = line.split(" - ");
+    const f = left?.split(" ");
+    const fstype = right?.split(" ")[0];
+    if (!f || f[3] === undefined || f[4] === undefined || !fstype) continue;
+    out.push({ root: unescapeOctal(f[3]), point: unescapeOctal(f[4]), fstype });
+  }
+  return out;
+}
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+function unescapeOctal(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+}
+
 /** Whether SELinux is enabled on this host (selinuxfs is mounted). */
 export function selinuxEnabled(): boolean {
+  return mountInfo().some((m) => m.fstype === "selinuxfs");
+}
+
+/** Whether AppArmor is enabled on this host. */
+export function apparmorEnabled(): boolean {
   try {
-    return / - selinuxfs /.test(Deno.readTextFileSync("/proc/self/mountinfo"));
+    return Deno.readTextFileSync("/sys/module/apparmor/parameters/enabled").trim() === "Y";
   } catch {
     return false;
   }
@@ -106,13 +156,7 @@ export function selinuxEnabled(): boolean {
 
 /** Where to write an AppArmor exec profile, or undefined when AppArmor is off. */
 export function apparmorExecAttr(): string | undefined {
-  try {
-    if (Deno.readTextFileSync("/sys/module/apparmor/parameters/enabled").trim() !== "Y") {
-      return undefined;
-    }
-  } catch {
-    return undefined;
-  }
+  if (!apparmorEnabled()) return undefined;
   try {
     Deno.statSync("/proc/self/attr/apparmor/exec");
     return "/proc/self/attr/apparmor/exec";

@@ -28,7 +28,7 @@ export const NS_FILE: Readonly<Record<string, string>> = {
 };
 
 /** The order namespaces are joined in: user first (it grants the rest), mount last. */
-export const JOIN_ORDER: readonly string[] = [
+const JOIN_ORDER: readonly string[] = [
   "user",
   "ipc",
   "uts",

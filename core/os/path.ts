@@ -70,3 +70,13 @@ export function cleanPathInside(p: string): string {
   const c = cleanPath(`/${p}`).slice(1);
   return c === "" ? "." : c;
 }
+
+/** Whether something is at path (a dangling symlink included: lstat). */
+export function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -79,8 +79,6 @@ export interface Sys extends CgroupSys {
   /** waitpid() on a child of this process; status is the raw wait status. */
   waitpid(pid: number, flags?: number): Promise<{ pid: number; status: number }>;
   close(fd: number): void;
-  /** Kernel features, as RH_HAVE_* bits of csrc/ffi_helper.h. */
-  probe(): number;
   /** mkfifo(2). */
   mkfifo(path: string, mode: number): void;
   /** A unix datagram socket bound to path (mode 0777); returns its fd. */

@@ -6,7 +6,8 @@
  */
 
 import { goQuote } from "./_go.ts";
-import { cleanPath, joinPath } from "../os/path.ts";
+import { cleanPath, exists, joinPath } from "../os/path.ts";
+import { apparmorEnabled, type MountInfo, mountInfo, selinuxEnabled } from "../os/host.ts";
 import { SpecError } from "./errors.ts";
 import type { LinuxNamespace, Spec } from "./types.ts";
 
@@ -71,15 +72,6 @@ export interface Check {
 
 // --- host probes -------------------------------------------------------------
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function readText(path: string): string | undefined {
   try {
     return Deno.readTextFileSync(path);
@@ -91,7 +83,7 @@ function readText(path: string): string | undefined {
 const PROBES: { [K in keyof HostFacts]-?: () => NonNullable<HostFacts[K]> } = {
   userNamespaces: () => exists("/proc/self/ns/user"),
   cgroupNamespaces: () => exists("/proc/self/ns/cgroup"),
-  selinuxEnabled: () => / - selinuxfs /.test(readText("/proc/self/mountinfo") ?? ""),
+  selinuxEnabled,
   capLastCap: () => {
     const n = Number((readText("/proc/sys/kernel/cap_last_cap") ?? "").trim());
     return Number.isSafeInteger(n) && n > 0 ? n : 40;
@@ -99,7 +91,7 @@ const PROBES: { [K in keyof HostFacts]-?: () => NonNullable<HostFacts[K]> } = {
   cgroup2Unified: () => exists("/sys/fs/cgroup/cgroup.controllers"),
   intelRdtCat: () => exists("/sys/fs/resctrl/info/L3"),
   intelRdtMba: () => exists("/sys/fs/resctrl/info/MB"),
-  apparmorEnabled: () => (readText("/sys/module/apparmor/parameters/enabled") ?? "").trim() === "Y",
+  apparmorEnabled,
   fsType: () => fsTypeFromMountinfo,
 };
 
@@ -114,19 +106,12 @@ function fsTypeFromMountinfo(path: string): string | undefined {
   } catch {
     return undefined;
   }
-  let best: { point: string; type: string } | undefined;
-  for (const line of (readText("/proc/self/mountinfo") ?? "").split("\n")) {
-    const [left, right] = line.split(" - ");
-    const point = left?.split(" ")[4]?.replace(
-      /\\([0-7]{3})/g,
-      (_, o) => String.fromCharCode(parseInt(o, 8)),
-    );
-    const type = right?.split(" ")[0];
-    if (!point || !type) continue;
-    const under = point === "/" || real === point || real.startsWith(`${point}/`);
-    if (under && (!best || point.length >= best.point.length)) best = { point, type };
+  let best: MountInfo | undefined;
+  for (const m of mountInfo()) {
+    const under = m.point === "/" || real === m.point || real.startsWith(`${m.point}/`);
+    if (under && (!best || m.point.length >= best.point.length)) best = m;
   }
-  return best?.type;
+  return best?.fstype;
 }
 
 export function host<K extends keyof HostFacts>(
@@ -179,4 +164,12 @@ export function sysctlDotted(name: string): string {
   const first = name.search(/[./]/);
   if (first === -1 || name[first] === ".") return name;
   return name.replace(/[./]/g, (c) => c === "." ? "/" : ".");
+}
+
+/**
+ * Where a sysctl is written, below /proc/sys: a name with a slash is a path
+ * already (sysctl(8): dots in it are literal), a dotted one becomes one.
+ */
+export function sysctlPath(name: string): string {
+  return name.includes("/") ? name : name.replaceAll(".", "/");
 }

@@ -4,7 +4,16 @@
  * @module
  */
 
-import { type Check, fail, hasNs, host, nsPath, rootfsPath, sysctlDotted } from "./_check.ts";
+import {
+  type Check,
+  fail,
+  hasNs,
+  host,
+  nsPath,
+  rootfsPath,
+  sysctlDotted,
+  sysctlPath,
+} from "./_check.ts";
 import { goQuote } from "./_go.ts";
 import { pathError } from "../os/errno.ts";
 import { SpecError } from "./errors.ts";
@@ -157,6 +166,10 @@ export const sysctlCheck: Check = {
     for (const key of Object.keys(spec.linux?.sysctl ?? {})) {
       const s = sysctlDotted(key);
       const field = `linux.sysctl[${goQuote(key)}]`;
+      // Written at /proc/sys/PATH: "..", "." or an empty part would name another file.
+      if (sysctlPath(key).split("/").some((part) => part === "" || part === "." || part === "..")) {
+        fail("sysctl", `sysctl ${goQuote(key)} is not a sysctl name`, field);
+      }
       if (IPC_SYSCTLS.has(s) || s.startsWith("fs.mqueue.")) {
         if (hasNs(spec, "ipc")) continue;
         fail("sysctl", `sysctl ${goQuote(s)} is not allowed in the hosts ipc namespace`, field);

@@ -117,7 +117,6 @@ function exampleSpec(): Spec {
   };
 }
 
-/** The effective uid or gid of this process, from /proc/self/status. */
 /** Removes `uid=`/`gid=` options, as runc's ToRootless does; keeps the key order. */
 function withoutIdOptions(m: Mount): Mount {
   if (m.options === undefined) return m;

@@ -149,6 +149,10 @@ Deno.test({
       const bad = await sb.run(["kill", "c1", "FOO"]);
       assertEquals(bad.code, 1);
       assertStringIncludes(bad.stderr, 'unknown signal \\"FOO\\"');
+      // A number the kernel refuses: kill(2)'s error, in runc's words.
+      const refused = await sb.run(["kill", "c1", "99"]);
+      assertEquals(refused.code, 1);
+      assertStringIncludes(refused.stderr, "unable to signal init: invalid argument");
       await sb.ok(["kill", "--all", "c1", "KILL"]);
       for (let i = 0; i < 300 && (alive(pid) || children.some(alive)); i++) {
         await new Promise((r) => setTimeout(r, 10));

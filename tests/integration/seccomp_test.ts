@@ -143,9 +143,10 @@ Deno.test({
   ignore: !!why,
   fn: () =>
     withTestprog(async (sb) => {
-      // What the test program needs, and what the init does once the filter is
-      // loaded: write, read, close (the READY handshake, the fifo), openat, execve.
-      // No close_range, sendmsg or getpid: fds are swept before the filter.
+      // What the init does once the filter is loaded: write, read, close (the
+      // READY handshake, the fifo), openat, execve; no close_range or sendmsg
+      // (fds are swept before the filter). The rest is the test program's own
+      // (getpid is the call it probes).
       const profile: LinuxSeccomp = {
         defaultAction: "SCMP_ACT_ERRNO",
         architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],

@@ -140,3 +140,20 @@ Deno.test(
     assert(!exists(setup.dir), "state directory left");
   }),
 );
+
+Deno.test(
+  "a killed create in a cgroup that was there before leaves that cgroup and its processes alone",
+  withFixture(async ({ root, cgroups }) => {
+    const { sys, log } = fakeSys([]);
+    // Made, with a process in it, before the container's set-up began.
+    Deno.mkdirSync(`${cgroups}/pids/it/c1`, { recursive: true });
+    Deno.writeTextFileSync(`${cgroups}/pids/it/c1/cgroup.procs`, "999\n");
+    Deno.mkdirSync(`${cgroups}/devices/it/c1`, { recursive: true });
+    Deno.writeTextFileSync(`${cgroups}/devices/it/c1/cgroup.procs`, "999\n");
+    const setup = begin(sys, root, cgroups);
+    await removeUnfinished(sys, setup.dir);
+    assertEquals(log.killed, []);
+    assert(exists(`${cgroups}/pids/it/c1`), "the cgroup that was there is gone");
+    assert(!exists(setup.dir), "state directory left");
+  }),
+);

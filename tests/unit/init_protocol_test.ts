@@ -8,16 +8,15 @@ import {
   Opcode,
   PROGRAM_HEADER_SIZE,
   ProgramFlag,
-  RECORD_HEADER_SIZE,
-  RECORD_MORE,
   RecordReader,
   Tag,
   VERSION,
 } from "../../core/init/protocol.ts";
 import { ops } from "../../core/init/ops.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
+import { recordBytes } from "./_fake_sys.ts";
 
-const HEADER = { flags: ProgramFlag.DEBUG, cliPid: 4242, sigIgnored: 0x4n };
+const HEADER = { flags: ProgramFlag.DEBUG, sigIgnored: 0x4n };
 
 Deno.test("encodeProgram lays out the header, each op and its strings as csrc/protocol.h", () => {
   const bytes = encodeProgram([
@@ -30,7 +29,7 @@ Deno.test("encodeProgram lays out the header, each op and its strings as csrc/pr
   assertEquals(Number(view.getBigUint64(8, true)), bytes.length);
   assertEquals(view.getUint32(16, true), 2);
   assertEquals(view.getUint32(20, true), ProgramFlag.DEBUG);
-  assertEquals(view.getInt32(24, true), 4242);
+  assertEquals(view.getBigUint64(24, true), 0n, "reserved");
   assertEquals(view.getBigUint64(32, true), 0x4n);
   const op = PROGRAM_HEADER_SIZE;
   assertEquals(view.getUint32(op, true), Opcode.MOUNT);
@@ -79,18 +78,9 @@ Deno.test("CONTINUE is an op header alone", () => {
   assertEquals(view.getUint32(0, true), Opcode.CONTINUE);
 });
 
+/** A record as the stub sends it (index 12, pid 99), by the fake stub's encoder. */
 function record(tag: number, text: string, more = false, err = 0): Uint8Array {
-  const t = new TextEncoder().encode(text);
-  const buf = new Uint8Array(RECORD_HEADER_SIZE + t.length);
-  const view = new DataView(buf.buffer);
-  view.setUint32(0, tag, true);
-  view.setInt32(4, 12, true);
-  view.setInt32(8, err, true);
-  view.setInt32(12, 99, true);
-  view.setUint32(16, more ? RECORD_MORE : 0, true);
-  view.setUint32(20, t.length, true);
-  buf.set(t, RECORD_HEADER_SIZE);
-  return buf;
+  return recordBytes({ tag, index: 12, err, pid: 99, text, more });
 }
 
 Deno.test("records: tag, index, errno, pid and a text of any length, in parts", () => {

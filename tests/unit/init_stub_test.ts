@@ -3,14 +3,14 @@
  * stub: which handler runs at which record, when CONTINUE goes back, how
  * failures are worded, and that nothing is left open.
  */
-import { InitError, runInit } from "../../core/init/stub.ts";
+import { FALLBACKS_ENV, InitError, programHeader, runInit } from "../../core/init/stub.ts";
 import { ops } from "../../core/init/ops.ts";
-import { MAGIC, Opcode, ProgramFlag, Tag } from "../../core/init/protocol.ts";
+import { MAGIC, ProgramFlag, Tag } from "../../core/init/protocol.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { fakeSys } from "./_fake_sys.ts";
 
 const PROGRAM = [ops.sweepFds(0), ops.clone(0), ops.waitParent(false), ops.ready(), ops.exit()];
-const HEADER = { flags: ProgramFlag.DEBUG, cliPid: 4242, sigIgnored: 0n };
+const HEADER = { flags: ProgramFlag.DEBUG, sigIgnored: 0n };
 
 Deno.test("create's handshake: pid, hooks, terminal, seccomp listener, ready; CONTINUE after each wait", async () => {
   const { sys, log } = fakeSys([
@@ -37,7 +37,7 @@ Deno.test("create's handshake: pid, hooks, terminal, seccomp listener, ready; CO
   const view = new DataView(log.program.buffer);
   assertEquals(view.getUint32(0, true), MAGIC);
   assertEquals(view.getUint32(16, true), PROGRAM.length);
-  assertEquals(view.getInt32(24, true), 4242);
+  assertEquals(view.getUint32(20, true), HEADER.flags);
   assertEquals(log.events[0], "spawn 101");
   // Both ends of the socket are closed; the fds went to their handlers.
   assert(log.closed.includes(100) && log.closed.includes(101), `${log.closed}`);
@@ -122,10 +122,48 @@ Deno.test("a handler that fails stops the handshake: no CONTINUE, the error word
 });
 
 Deno.test("the clone must be followed by a wait for runc", async () => {
-  const { sys } = fakeSys([{ tag: Tag.PID, pid: 42, index: 0 }]);
+  const { sys, log } = fakeSys([{ tag: Tag.PID, pid: 42, index: 0 }]);
+  const pids: number[] = [];
   await assertRejects(
-    () => runInit(sys, [ops.clone(0), ops.exec(["sh"], [])], "/b", { onPid: () => {} }, HEADER),
+    () =>
+      runInit(sys, [ops.clone(0), ops.exec(["sh"], [])], "/b", {
+        onPid: (p) => void pids.push(p),
+      }, HEADER),
     "the init program must wait for runc after the clone",
   );
-  assertEquals(Opcode.WAIT_PARENT, PROGRAM[2]!.op);
+  // Refused before the init is handled or let go: no onPid, no CONTINUE.
+  assertEquals(pids, []);
+  assertEquals(log.continues, 0);
+});
+
+Deno.test("programHeader: RUNC_INIT_FALLBACKS names the fallbacks' flag bits; unknown names add none", () => {
+  const saved = Deno.env.get(FALLBACKS_ENV);
+  const flagsWith = (value: string | undefined) => {
+    if (value === undefined) Deno.env.delete(FALLBACKS_ENV);
+    else Deno.env.set(FALLBACKS_ENV, value);
+    // The DEBUG bit follows runc's --debug, not the variable.
+    return programHeader().flags & ~ProgramFlag.DEBUG;
+  };
+  try {
+    assertEquals(flagsWith(undefined), 0);
+    assertEquals(flagsWith(""), 0);
+    assertEquals(
+      flagsWith("close_range,openat2,mount_setattr,clone3"),
+      ProgramFlag.NO_CLOSE_RANGE | ProgramFlag.NO_OPENAT2 | ProgramFlag.NO_MOUNT_SETATTR |
+        ProgramFlag.NO_CLONE3,
+    );
+    assertEquals(flagsWith("openat2,clone3"), ProgramFlag.NO_OPENAT2 | ProgramFlag.NO_CLONE3);
+    assertEquals(flagsWith("mount_setattr"), ProgramFlag.NO_MOUNT_SETATTR);
+    assertEquals(
+      flagsWith("close_range, clone3"),
+      ProgramFlag.NO_CLOSE_RANGE | ProgramFlag.NO_CLONE3,
+    );
+    assertEquals(flagsWith("pidfd_open"), 0);
+    assertEquals(flagsWith("pidfd_open,openat2"), ProgramFlag.NO_OPENAT2);
+    // SIGPIPE is never passed on as ignored: Deno ignores it for itself.
+    assertEquals(programHeader().sigIgnored & (1n << 12n), 0n);
+  } finally {
+    if (saved === undefined) Deno.env.delete(FALLBACKS_ENV);
+    else Deno.env.set(FALLBACKS_ENV, saved);
+  }
 });

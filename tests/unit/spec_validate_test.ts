@@ -522,6 +522,10 @@ Deno.test("check sysctl", () => {
     withSysctl({ "vm.swappiness": "1" }),
     'sysctl "vm.swappiness" is not in a separate kernel namespace',
   );
+  // A net sysctl in the container's own netns that names another /proc file.
+  for (const key of ["net/../../sysrq-trigger", "net/./ipv4/ip_forward", "net//x", "net."]) {
+    refuses("sysctl", withSysctl({ [key]: "1" }), `sysctl "${key}" is not a sysctl name`);
+  }
 });
 
 Deno.test("sysctlDotted converts the slash form like runc", () => {

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { big, CgroupError, errnoOf, readKeyed, readUint } from "../file.ts";
+import { big, CgroupError, readKeyed, readUint } from "../file.ts";
+import { osErrno } from "../../os/errno.ts";
 import type { V1Controller } from "./controller.ts";
 
 const EINVAL = 22;
@@ -31,7 +32,7 @@ export const cpu: V1Controller = {
         period = "";
       } catch (e) {
         // A smaller period can be refused until the quota is set: retry after it.
-        if (errnoOf((e as Error).cause) !== EINVAL || quota === 0n) throw e;
+        if (osErrno((e as Error).cause) !== EINVAL || quota === 0n) throw e;
       }
     }
     if (quota !== 0n) {

@@ -6,7 +6,8 @@
  * @module
  */
 import type { LinuxResources } from "../../spec/types.ts";
-import { big, CgroupError, errnoOf, exists, readKeyed, readUint, type Writer } from "../file.ts";
+import { big, CgroupError, exists, readKeyed, readUint, type Writer } from "../file.ts";
+import { osErrno } from "../../os/errno.ts";
 import type { MemoryEntry } from "../stats.ts";
 import type { V1Controller } from "./controller.ts";
 
@@ -19,7 +20,7 @@ function setLimit(w: Writer, value: bigint): void {
   try {
     w.write(LIMIT, String(value));
   } catch (e) {
-    if (errnoOf((e as Error).cause) !== EBUSY) throw e;
+    if (osErrno((e as Error).cause) !== EBUSY) throw e;
     // Lower than what the cgroup uses now.
     const usage = readUint(w.dir!, "memory.usage_in_bytes") ?? 0;
     const max = readUint(w.dir!, "memory.max_usage_in_bytes") ?? 0;

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { big, errnoOf, readKeyed, readUint } from "../file.ts";
+import { big, readKeyed, readUint } from "../file.ts";
+import { osErrno } from "../../os/errno.ts";
 import type { MemoryEntry } from "../stats.ts";
 import type { V2Controller } from "./controller.ts";
 import { memorySwapToV2, numToStr } from "./convert.ts";
@@ -48,7 +49,7 @@ export const memory: V2Controller = {
         w.write("memory.swap.max", swapStr);
       } catch (e) {
         // Without swap accounting, "max" and "0" are what there is anyway.
-        const missing = errnoOf((e as Error).cause) === ENOENT || !w.has("memory.swap.max");
+        const missing = osErrno((e as Error).cause) === ENOENT || !w.has("memory.swap.max");
         if (!(missing && (swapStr === "max" || swapStr === "0"))) throw e;
       }
     }

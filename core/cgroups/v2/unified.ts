@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { CgroupError, errnoOf, readOptional } from "../file.ts";
+import { CgroupError, readOptional } from "../file.ts";
+import { osErrno } from "../../os/errno.ts";
 import type { V2Controller } from "./controller.ts";
 
 const EPERM = 1, ENOENT = 2, EACCES = 13;
@@ -22,7 +23,7 @@ export const unified: V2Controller = {
       try {
         w.write(key, value);
       } catch (e) {
-        const errno = errnoOf((e as Error).cause);
+        const errno = osErrno((e as Error).cause);
         if (w.dir === undefined || ![EPERM, ENOENT, EACCES].includes(errno)) throw e;
         const dot = key.indexOf(".");
         if (dot <= 0) {
