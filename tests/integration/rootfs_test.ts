@@ -4,7 +4,7 @@
  * inside the container and from the host.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, needsRunc, withSandbox } from "./_util.ts";
+import { needsRoot, needsRunc, withHostMount, withSandbox } from "./_util.ts";
 import type { Spec } from "../../core/spec/types.ts";
 
 const skip = needsRunc();
@@ -31,8 +31,6 @@ Deno.test({
     withSandbox(async (sb) => {
       const src = `${sb.dir}/src`;
       await Deno.mkdir(`${src}/sub`, { recursive: true });
-      const mnt = new Deno.Command("mount", { args: ["-t", "tmpfs", "tmpfs", `${src}/sub`] });
-      assertEquals((await mnt.output()).code, 0);
       await sb.editSpec((s) => {
         s.mounts!.push({
           destination: "/data",
@@ -41,15 +39,13 @@ Deno.test({
           options: ["rbind", "rro", "rnosuid"],
         });
       });
-      try {
+      await withHostMount(["-t", "tmpfs", "tmpfs", `${src}/sub`], `${src}/sub`, async () => {
         const r = await sb.run(["run", "c1"]);
         assertEquals(r.code, 0, r.stderr);
         assertStringIncludes(r.stdout, "top:Read-only file system");
         assertStringIncludes(r.stdout, "sub:Read-only file system");
         assert(/ \/data\/sub ro,nosuid/.test(r.stdout), r.stdout);
-      } finally {
-        await new Deno.Command("umount", { args: ["-l", `${src}/sub`] }).output();
-      }
+      });
     }, (s) => {
       script(
         "touch /data/x 2>&1 | sed 's/.*: /top:/'; touch /data/sub/x 2>&1 | sed 's/.*: /sub:/'; " +

@@ -70,10 +70,13 @@ Deno.test("help: the help command's own help", () => {
   );
 });
 
+const refSkip = (missing: boolean) =>
+  missing ? " (skipped: needs Debian's runc 1.1.5 at /usr/bin/runc as the reference)" : "";
+
 for (const cmd of COMMANDS) {
   Deno.test({
-    name: `help: runc ${cmd.name} --help matches runc 1.1.5`,
-    ignore: noRunc, // needs Debian's runc 1.1.5 at /usr/bin/runc as the reference
+    name: `help: runc ${cmd.name} --help matches runc 1.1.5${refSkip(noRunc)}`,
+    ignore: noRunc,
     async fn() {
       const ref = await execute(RUNC, [cmd.name, "--help"], "/");
       assertEquals(commandHelp(cmd), ref.stdout);
@@ -82,8 +85,8 @@ for (const cmd of COMMANDS) {
 }
 
 Deno.test({
-  name: "help: runc --help matches runc 1.1.5 but for VERSION",
-  ignore: noRunc, // needs Debian's runc 1.1.5 at /usr/bin/runc as the reference
+  name: `help: runc --help matches runc 1.1.5 but for VERSION${refSkip(noRunc)}`,
+  ignore: noRunc,
   async fn() {
     const ref = await execute(RUNC, ["--help"], "/");
     const ours = appHelp([...COMMANDS], globalFlags("/run/runc"), "1.1.5\ncommit: x");
@@ -129,8 +132,8 @@ const USAGE_CASES = [
 ];
 
 Deno.test({
-  name: "help: usage errors match runc 1.1.5 (stdout, stderr, exit code)",
-  ignore: noRunc, // needs Debian's runc 1.1.5 at /usr/bin/runc as the reference
+  name: `help: usage errors match runc 1.1.5 (stdout, stderr, exit code)${refSkip(noRunc)}`,
+  ignore: noRunc,
   async fn() {
     const dir = Deno.makeTempDirSync();
     try {
@@ -149,8 +152,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "help: runc spec writes runc's config.json bytes",
-  ignore: noRunc, // needs Debian's runc 1.1.5 at /usr/bin/runc as the reference
+  name: `help: runc spec writes runc's config.json bytes${refSkip(noRunc)}`,
+  ignore: noRunc,
   async fn() {
     const dir = Deno.makeTempDirSync();
     try {
