@@ -134,9 +134,11 @@ export async function updateContainer(
   await withLock(stateDir(root, id), async () => {
     if (containerStatus(root, st) === "stopped") throw new StateError("container not running");
     const old = st.config.linux?.resources ?? {};
-    need(cg, id).set(r);
+    const cgroups = need(cg, id);
     st.config.linux ??= {};
-    if (rdtModule) {
+    if (!rdtModule) {
+      cgroups.set(r);
+    } else {
       const was = st.config.linux.intelRdt;
       const config: LinuxIntelRdt = { ...was };
       delete config.l3CacheSchema;
@@ -145,14 +147,27 @@ export async function updateContainer(
       if (rdt!.memBwSchema) config.memBwSchema = rdt!.memBwSchema;
       const m = rdtModule.newManager(was ?? {}, id, st.intelRdtPath ?? "");
       if (!m) throw new rdtModule.IntelRdtError(rdtModule.NOT_MOUNTED);
+      // As runc: a container without intelRdt has its group made (the init put
+      // in it) first; here it goes again when the update fails, as the state
+      // would not know it.
       const made = was ? false : m.apply(st.initPid);
+      const unmake = () => {
+        if (made) rdtModule.removeGroup(m.path);
+      };
+      try {
+        cgroups.set(r);
+      } catch (e) {
+        try {
+          unmake();
+        } catch (e2) {
+          logWarn((e2 as Error).message);
+        }
+        throw e;
+      }
       try {
         m.set(config);
       } catch (e) {
-        setBack(cg!, old, r, () => {
-          if (was) m.set(was);
-          else if (made) rdtModule.removeGroup(m.path);
-        });
+        setBack(cgroups, old, r, () => (was ? m.set(was) : unmake()));
         throw e;
       }
       st.config.linux.intelRdt = config;

@@ -229,6 +229,16 @@ Deno.test({
       if (!mounted) {
         assertStringIncludes(no.stderr, "Intel RDT/MBA: memory bandwidth schema is not enabled");
       }
+      // The group made for the update goes again when the update fails (here a
+      // cgroup limit the kernel refuses): the state would not know it.
+      const bad = await sb.run(
+        ["update", "--cpuset-cpus", "100000", "--mem-bw-schema", "MB:0=50", id],
+        { env },
+      );
+      assertEquals(bad.code, 1);
+      assertStringIncludes(bad.stderr, "cpuset.cpus");
+      assert(!isThere(`${root}/${id}`), "no group left by a failed update");
+      assertEquals(stateOf(sb, id).intelRdtPath, undefined);
       const up = await sb.run(["update", "--mem-bw-schema", "MB:0=50", id], { env });
       assertEquals(up.code, 0, up.stderr);
       const st = stateOf(sb, id);
