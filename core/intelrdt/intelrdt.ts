@@ -17,9 +17,8 @@
  * @module
  */
 import type { LinuxIntelRdt } from "../spec/types.ts";
-import { resctrlMount } from "../os/host.ts";
+import { resctrlMount, resctrlOffers } from "../os/host.ts";
 import { Errno, osErrno, pathError } from "../os/errno.ts";
-import { exists } from "../os/path.ts";
 
 /** runc's words when resctrl is not mounted. */
 export const NOT_MOUNTED = "Intel RDT resctrl mount point not found";
@@ -60,8 +59,7 @@ export interface Features {
 
 /**
  * The features of a resctrl mount, as runc 1.1 probes them (without
- * /proc/cpuinfo: the kernel makes info/L3 and info/MB only where the CPU
- * has them).
+ * /proc/cpuinfo, as later 1.1 releases: see core/os/host.ts resctrlOffers).
  *
  * @param root the mount point
  * @param mbaMBps mounted with `-o mba_MBps`
@@ -71,9 +69,10 @@ export function features(root: string, mbaMBps = false): Features {
   try {
     mon = Deno.readTextFileSync(`${root}/info/L3_MON/mon_features`).split("\n");
   } catch { /* no monitoring */ }
+  const m = { point: root, mbaMBps };
   return {
-    cat: exists(`${root}/info/L3`),
-    mba: mbaMBps || exists(`${root}/info/MB`),
+    cat: resctrlOffers(m, "L3"),
+    mba: resctrlOffers(m, "MB"),
     mbmTotal: mon.includes("mbm_total_bytes"),
     mbmLocal: mon.includes("mbm_local_bytes"),
     cmt: mon.includes("llc_occupancy"),

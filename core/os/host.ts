@@ -2,11 +2,13 @@
  * Facts about the host and the calling process that several layers decide
  * on: the effective ids, whether we run in a user namespace, whether the
  * runtime runs rootless (decided once, from `--rootless` and the ids), which
- * LSMs are on, the mount table, and whether the kernel is new enough. Read
- * from /proc and /sys when asked; only the effective ids are kept once read.
+ * LSMs are on, the mount table (and the resctrl mount in it), and whether the
+ * kernel is new enough. Read from /proc and /sys when asked; only the
+ * effective ids are kept once read.
  *
  * @module
  */
+import { exists } from "./path.ts";
 
 /** The oldest kernel this runtime supports (TIOCGPTPEER, the newest call it cannot do without, is 4.13). */
 export const MIN_KERNEL = { major: 4, minor: 14 } as const;
@@ -182,6 +184,19 @@ export function resctrlMount(mounts?: MountInfo[]): ResctrlMount | undefined {
   const m = (mounts ?? mountInfo()).find((m) => m.fstype === "resctrl");
   if (!m) return undefined;
   return { point: m.point, mbaMBps: `,${m.superOptions},`.includes(",mba_MBps,") };
+}
+
+/**
+ * Whether a resctrl mount offers a resource, as runc 1.1 checks it: its info
+ * directory (the kernel makes info/L3 and info/MB only where the CPU has
+ * them); MB also with `-o mba_MBps`, which needs it.
+ *
+ * @param m the mount
+ * @param resource `L3` (cache allocation) or `MB` (memory bandwidth allocation)
+ */
+export function resctrlOffers(m: ResctrlMount, resource: "L3" | "MB"): boolean {
+  if (resource === "MB" && m.mbaMBps) return true;
+  return exists(`${m.point}/info/${resource}`);
 }
 
 // mountinfo escapes space, tab, newline and backslash as \ooo.

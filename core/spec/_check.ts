@@ -12,6 +12,7 @@ import {
   type MountInfo,
   mountInfo,
   resctrlMount,
+  resctrlOffers,
   selinuxEnabled,
 } from "../os/host.ts";
 import { SpecError } from "./errors.ts";
@@ -99,15 +100,14 @@ const PROBES: { [K in keyof HostFacts]-?: () => NonNullable<HostFacts[K]> } = {
   cgroup2Unified: () => exists("/sys/fs/cgroup/cgroup.controllers"),
   intelRdt: () => resctrlMount() !== undefined,
   intelRdtCat: () => resctrlHas("L3"),
-  intelRdtMba: () => resctrlMount()?.mbaMBps === true || resctrlHas("MB"),
+  intelRdtMba: () => resctrlHas("MB"),
   apparmorEnabled,
   fsType: () => fsTypeFromMountinfo,
 };
 
-/** Whether resctrl is mounted and offers a resource (its info/L3, info/MB), as runc checks. */
-function resctrlHas(resource: string): boolean {
+function resctrlHas(resource: "L3" | "MB"): boolean {
   const m = resctrlMount();
-  return m !== undefined && exists(`${m.point}/info/${resource}`);
+  return m !== undefined && resctrlOffers(m, resource);
 }
 
 /**
