@@ -8,7 +8,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
 import { LAST_CMD_STATUS, makeFakeResctrl, refusingSchemata } from "../unit/_resctrl_fixture.ts";
-import { alive, hasReference, needsRoot, type Sandbox } from "./_util.ts";
+import { alive, hasReference, needsRoot, type Sandbox, shareOut } from "./_util.ts";
 import { leftovers, uniqueId, withCgroupSandbox } from "./_cgroup_util.ts";
 import { RESCTRL_ROOT_ENV, resctrlMount } from "../../core/os/host.ts";
 import { KILL_AT_ENV } from "../../core/init/kill_points.ts";
@@ -303,5 +303,25 @@ Deno.test({
       assertEquals(await sb.ids(), []);
       assertEquals(leftovers(id), []);
     }, sleeper({ l3CacheSchema: "L3:0=f0" }));
+  },
+});
+
+Deno.test({
+  name: name("run in the foreground: the group is there while the process runs, gone after"),
+  ignore: !!skip,
+  fn: async () => {
+    const id = uniqueId();
+    await withCgroupSandbox(id, async (sb) => {
+      const { root, env } = fake(sb);
+      // The process reports whether its group exists, through the shared /out.
+      await shareOut(sb, (s) => {
+        s.process!.args = ["sh", "-c", `cat /out/resctrl/${id}/schemata > /out/seen`];
+      });
+      const r = await sb.run(["run", id], { env });
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(read(`${sb.dir}/seen`), "MB:0=30\n");
+      assert(!isThere(`${root}/${id}`), "the group goes with the container");
+      assertEquals(await sb.ids(), []);
+    }, sleeper({ memBwSchema: "MB:0=30" }));
   },
 });
