@@ -21,6 +21,8 @@
 #                RUNC_USE_SYSTEMD=1 (comma-separated, e.g. cgroups.bats);
 #                the suite must have been unpacked and built by
 #                ../shared/peer/runc-suite.sh into build/peer first
+#   VM_BATS_RUNTIME  reference: run those bats files against Debian's runc
+#                1.1.5 (copied from the host) instead of build/runc
 #   VM_CACHE     where the systemd guest's Debian root is kept between runs
 #                (default /var/cache/runc-vm; made again when missing)
 #   VM_TIMEOUT   seconds before the VM is killed (default 1200)
@@ -188,6 +190,10 @@ if [ "$guest" = systemd ]; then
 	# the host's, so Deno finds the glibc it was linked against); the static
 	# busybox is what the integration tests make their bundles of.
 	bins=(/bin/busybox "$DENO")
+	if [ "${VM_BATS_RUNTIME:-}" = reference ]; then
+		[ -x /usr/sbin/runc ] || fail "VM_BATS_RUNTIME=reference: no /usr/sbin/runc on this host (apt-get install runc)"
+		bins+=(/usr/sbin/runc)
+	fi
 elif [ -n "${VM_BINS+set}" ]; then
 	for b in $VM_BINS; do
 		p=$(command -v "$b") || fail "VM_BINS: no program $b on this host"
@@ -249,11 +255,11 @@ mapfile -t host_files < <(inputs | sort -u)
 # D-Bus, AppArmor's parser, SELinux's reference policy and what runc's bats
 # files need, made once and kept in VM_CACHE (a tar named by its inputs).
 sd_suite=bookworm
-sd_packages=systemd,systemd-sysv,dbus,apparmor,selinux-policy-default,selinux-utils,policycoreutils,procps,iproute2,kmod,jq,bats,libseccomp2,attr,gawk
+sd_packages=systemd,systemd-sysv,dbus,dbus-user-session,apparmor,selinux-policy-default,selinux-utils,policycoreutils,procps,iproute2,kmod,jq,bats,libseccomp2,attr,gawk,xz-utils,uidmap
 sd_root_tar=
 if [ "$guest" = systemd ]; then
 	cache=${VM_CACHE:-/var/cache/runc-vm}
-	sd_key=$(echo "$sd_suite $sd_packages v1" | sha256sum | cut -c1-16)
+	sd_key=$(echo "$sd_suite $sd_packages v2" | sha256sum | cut -c1-16)
 	sd_root_tar=$cache/systemd-root-$sd_key.tar
 	if [ ! -s "$sd_root_tar" ]; then
 		[ "$(id -u)" = 0 ] || fail "making the systemd guest's root needs root (debootstrap)"
@@ -273,6 +279,18 @@ if [ "$guest" = systemd ]; then
 		for u in serial-getty@ttyS0.service getty@tty1.service getty.target; do
 			ln -sf /dev/null "$r/etc/systemd/system/$u"
 		done
+		# An ordinary user whose own systemd instance (lingering, so it runs
+		# without a login) has a D-Bus session bus and the whole cgroup
+		# subtree delegated, for the rootless systemd driver's tests.
+		echo 'rootless:x:1000:1000::/home/rootless:/bin/bash' >>"$r/etc/passwd"
+		echo 'rootless:!:19000::::::' >>"$r/etc/shadow"
+		echo 'rootless:x:1000:' >>"$r/etc/group"
+		echo 'rootless:100000:65536' >>"$r/etc/subuid"
+		echo 'rootless:100000:65536' >>"$r/etc/subgid"
+		mkdir -p "$r/home/rootless" "$r/var/lib/systemd/linger" "$r/etc/systemd/system/user@.service.d"
+		chown 1000:1000 "$r/home/rootless"
+		: >"$r/var/lib/systemd/linger/rootless"
+		printf '[Service]\nDelegate=yes\n' >"$r/etc/systemd/system/user@.service.d/delegate.conf"
 		tar -C "$r" -cf "$sd_root_tar.tmp" . && mv "$sd_root_tar.tmp" "$sd_root_tar"
 		rm -rf "$d" "$d.log"
 		say "Debian root made in $(secs "$t0" "$EPOCHREALTIME") s ($(du -m "$sd_root_tar" | cut -f1) MiB)"
@@ -382,6 +400,7 @@ if [ "$guest" = systemd ]; then
 	apparmor) append+=" apparmor=1 security=apparmor" ;;
 	selinux) append+=" selinux=1 security=selinux enforcing=0" ;;
 	esac
+	[ -n "${VM_BATS_RUNTIME:-}" ] && append+=" RUNC_VM_BATS_RUNTIME=$VM_BATS_RUNTIME"
 	if [ ${#bats_files[@]} -gt 0 ]; then
 		append+=" RUNC_VM_BATS=$(
 			IFS=,
