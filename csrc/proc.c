@@ -21,7 +21,7 @@
  * /proc must be the root of a procfs mount, and the walk below it may not cross
  * into another mount or follow any symlink, so nothing the config or the rootfs
  * mounted over /proc/sys or /proc/self/attr can take the write. "self" is
- * spelled as our pid. Without openat2(2) each component is opened with
+ * spelled as our pid, "thread-self" as our pid's task of our tid. Without openat2(2) each component is opened with
  * O_NOFOLLOW and must stay on the same procfs.
  */
 static int open_proc(struct program *prog, const char *path, int flags)
@@ -34,8 +34,14 @@ static int open_proc(struct program *prog, const char *path, int flags)
 			return fail(prog, EPERM, "open %s: \"..\" in a /proc path", path);
 	}
 	char *rel = NULL;
-	if (strncmp(p, "self/", 5) == 0 ? asprintf(&rel, "%d/%s", getpid(), p + 5) < 0
-					: !(rel = strdup(p)))
+	int r;
+	if (strncmp(p, "self/", 5) == 0)
+		r = asprintf(&rel, "%d/%s", getpid(), p + 5);
+	else if (strncmp(p, "thread-self/", 12) == 0)
+		r = asprintf(&rel, "%d/task/%ld/%s", getpid(), syscall(SYS_gettid), p + 12);
+	else
+		r = (rel = strdup(p)) ? 0 : -1;
+	if (r < 0)
 		return fail(prog, ENOMEM, "open %s", path);
 	int root = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (root < 0) {
@@ -88,28 +94,40 @@ static int open_proc(struct program *prog, const char *path, int flags)
 	return fd;
 }
 
+/* The message of a failed step given what it was for: "<what>: <message>". */
+static int for_what(struct program *prog, const char *what, int ret)
+{
+	if (ret >= 0 || !what || !*what)
+		return ret;
+	return fail(prog, -ret, "%s: %s", what, prog->err ? prog->err : "");
+}
+
 int op_write_file(struct program *prog, const struct op *op, int index)
 {
 	(void)index;
-	const char *path = op->str[0], *data = op->str[1];
+	/* str[2], when given, says what the write is for (an LSM label): errors are
+	 * then "<what>: write <path>", as Go words a failed write. */
+	const char *path = op->str[0], *data = op->str[1], *what = op->str[2];
 	int fd;
 	if (strncmp(path, "/proc/", 6) == 0) {
 		fd = open_proc(prog, path, O_WRONLY);
 		if (fd < 0)
-			return fd;
+			return for_what(prog, what, fd);
 	} else {
 		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
-			return fail(prog, errno, "open %s", path);
+			return for_what(prog, what, fail(prog, errno, "open %s", path));
 	}
 	size_t len = strlen(data);
 	ssize_t n = write(fd, data, len);
 	int err = errno;
 	close(fd);
+	if (n < 0 && what && *what)
+		return for_what(prog, what, fail(prog, err, "write %s", path));
 	if (n < 0)
 		return fail(prog, err, "write %s to %s", data, path);
 	if ((size_t)n != len)
-		return fail(prog, EIO, "short write to %s", path);
+		return for_what(prog, what, fail(prog, EIO, "short write to %s", path));
 	return 0;
 }
 
