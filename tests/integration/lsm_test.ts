@@ -268,12 +268,17 @@ const selinux = (() => {
       "unconfined_u:unconfined_r:unconfined_t:s0",
       "system_u:system_r:kernel_t:s0",
     ], process);
+  // Not tmpfs_t: a tmpfs or mqueue gets that without any context= or setxattr.
   const mount = validContext([
     "system_u:object_r:container_file_t:s0:c1,c2",
-    "system_u:object_r:tmpfs_t:s0",
     "system_u:object_r:tmp_t:s0",
-  ]);
-  return process && other && mount ? { process, other, mount } : undefined;
+    "system_u:object_r:etc_t:s0",
+  ], "system_u:object_r:tmpfs_t:s0");
+  if (process && other && mount) {
+    console.log(`lsm_test: SELinux contexts: process ${process}, exec ${other}, mounts ${mount}`);
+    return { process, other, mount };
+  }
+  return undefined;
 })();
 const noContexts = noSelinux ??
   (selinux ? undefined : "needs process and file contexts valid in the loaded SELinux policy");
@@ -331,6 +336,13 @@ Deno.test({
         assertStringIncludes(line(dest) ?? "", "context=", `${dest}: ${line(dest)}`);
       }
       assert(!line("/proc")?.includes("context="), line("/proc"));
+      // The read-only tmpfs over each masked directory (runc's maskPath).
+      const masks = mountinfo.split("\n").filter((l) =>
+        / - tmpfs /.test(l) &&
+        ["/proc/acpi", "/proc/scsi", "/sys/firmware"].includes(l.split(" ")[4]!)
+      );
+      assert(masks.length > 0, `a masked directory in ${mountinfo}`);
+      for (const m of masks) assertStringIncludes(m, "context=", m);
       const label = async (path: string) => {
         const out = await new Deno.Command(TESTPROG, {
           args: ["getxattr", `/proc/${init}/root${path}`, "security.selinux"],

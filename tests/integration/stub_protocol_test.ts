@@ -225,10 +225,16 @@ Deno.test({
     assertEquals(code, 1, error);
     assertEquals(error, "can't set process label: write /proc/thread-self/attr/current (errno 22)");
     // An empty `what`: Go's words alone (runc's exec'd process words its errors so).
-    const plain = await runStub(
-      program([ops.writeFile("/proc/self/attr/runc-none", "x", ""), ops.exit()]),
-    );
+    const plain = await runStub(program([
+      ops.writeFile("/proc/self/attr/runc-none", "x", ""),
+      ops.exit(),
+    ]));
     assertEquals(plain.error, "open /proc/self/attr/runc-none (errno 2)");
+    const bad = await runStub(program([
+      ops.writeFile("/proc/self/attr/current", "runc-test-bad", ""),
+      ops.exit(),
+    ]));
+    assertEquals(bad.error, "write /proc/self/attr/current (errno 22)");
   },
 });
 

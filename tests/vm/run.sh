@@ -29,6 +29,9 @@
 #                content); each is installed when missing, and a lane
 #                without one fails rather than leave it out)
 #   VM_NO_INSTALL=1  only say what is missing instead of apt-get installing it
+#   VM_SELINUX=1 boot with SELinux instead of AppArmor (the kernel's default),
+#                permissive, with the host's /etc/selinux/default policy
+#                (Debian's selinux-policy-default) loaded by the init
 #
 # The initramfs is cached in build/vm/ and rebuilt only when an input changes.
 # The console goes to the terminal and to build/vm/console.log.
@@ -183,6 +186,12 @@ read -r -a modules <<<"${VM_MODULES-fuse overlay veth tun bridge unix_diag inet_
 libs_of() { { ldd "$1" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^\t\// { print $1 }'; }
 lib_path() { ldconfig -p 2>/dev/null | awk -v n="$1" '$1 == n && /x86-64/ { print $NF; exit }'; }
 
+selinux_policy=
+if [ -n "${VM_SELINUX:-}" ]; then
+	selinux_policy=$(find /etc/selinux/default/policy -name 'policy.*' 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$selinux_policy" ] ||
+		fail "VM_SELINUX: no /etc/selinux/default/policy (apt-get install selinux-policy-default)"
+fi
 inputs() {
 	local b l
 	for b in "${bins[@]}"; do
@@ -192,6 +201,7 @@ inputs() {
 	for l in "${dlopen_libs[@]}"; do
 		l=$(lib_path "$l") && [ -n "$l" ] && echo "$l" && libs_of "$l"
 	done
+	[ -z "$selinux_policy" ] || echo "$selinux_policy"
 	# iptables-restore's extensions for CRIU's network lock (-m mark, -j ACCEPT).
 	for l in /usr/lib/x86_64-linux-gnu/xtables/libxt_{mark,standard}.so; do
 		if [ -f "$l" ]; then echo "$l"; fi
@@ -277,6 +287,7 @@ append="console=ttyS0 quiet panic=-1 mitigations=off RUNC_VM_TESTS=$tests_arg"
 # TCG, where every page of fresh JIT code must be translated again.
 v8_flags=${VM_V8_FLAGS---jitless}
 [ -n "$v8_flags" ] && append+=" DENO_V8_FLAGS=$v8_flags"
+[ -n "${VM_SELINUX:-}" ] && append+=" security=selinux selinux=1 enforcing=0 RUNC_VM_SELINUX=1"
 [ -n "${VM_APPEND:-}" ] && append+=" $VM_APPEND"
 [ ${#append} -lt 2000 ] || fail "the kernel command line is too long (${#append} bytes): name fewer test files"
 log=$out/console.log
