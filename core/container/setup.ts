@@ -27,6 +27,8 @@ interface Creating {
   rootlessCgroups: boolean;
   /** The container's cgroup was there before (a shared one): its processes are not ours. */
   cgroupExisted?: boolean;
+  /** The container's own Intel RDT group, removed with it (see SetupOptions). */
+  intelRdtPath?: string;
 }
 
 /** How a container's set-up begins. */
@@ -40,6 +42,11 @@ export interface SetupOptions {
   rootlessCgroups: boolean;
   /** The cgroup mount point; default /sys/fs/cgroup (tests give a temp hierarchy). */
   cgroupRoot?: string | undefined;
+  /**
+   * The container's own Intel RDT group (no closID), which a set-up that
+   * fails removes, as runc's Destroy does.
+   */
+  intelRdtPath?: string | undefined;
 }
 
 /** A container being set up: its directory, its cgroups, and how to undo both. */
@@ -50,6 +57,7 @@ export class ContainerSetup {
     readonly dir: string,
     /** The container's cgroups, recorded but not made yet. */
     readonly cgroups: CgroupManager,
+    private readonly intelRdtPath?: string,
   ) {}
 
   /**
@@ -84,11 +92,12 @@ export class ContainerSetup {
         cgroupPaths: cgroups.paths(),
         rootlessCgroups: opts.rootlessCgroups,
         cgroupExisted: cgroups.exists(),
+        ...(opts.intelRdtPath ? { intelRdtPath: opts.intelRdtPath } : {}),
       };
       const tmp = `${dir}/.${CREATING_FILE}.tmp`;
       Deno.writeTextFileSync(tmp, JSON.stringify(creating), { mode: 0o600 });
       Deno.renameSync(tmp, `${dir}/${CREATING_FILE}`);
-      return new ContainerSetup(sys, dir, cgroups);
+      return new ContainerSetup(sys, dir, cgroups, opts.intelRdtPath);
     } catch (e) {
       Deno.removeSync(dir, { recursive: true });
       throw e;
@@ -121,6 +130,7 @@ export class ContainerSetup {
     await this.cgroups.destroy().catch((e) =>
       logWarn(`failed to remove cgroups: ${(e as Error).message}`)
     );
+    await removeIntelRdtGroup(this.intelRdtPath);
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
 }
@@ -156,7 +166,19 @@ export async function removeUnfinished(sys: Sys, dir: string): Promise<void> {
     }
     await cgroups.destroy().catch((e) => logWarn((e as Error).message));
   }
+  await removeIntelRdtGroup(creating?.intelRdtPath);
   try {
     Deno.removeSync(dir, { recursive: true });
   } catch { /* gone */ }
+}
+
+/** Removes a set-up's Intel RDT group, its module loaded only when there is one. */
+async function removeIntelRdtGroup(path: string | undefined): Promise<void> {
+  if (!path) return;
+  const { removeGroup } = await import("../intelrdt/intelrdt.ts");
+  try {
+    removeGroup(path);
+  } catch (e) {
+    logWarn((e as Error).message);
+  }
 }

@@ -39,6 +39,11 @@ export interface ContainerState {
    * as decided when the container was made.
    */
   rootlessCgroups?: boolean;
+  /**
+   * The container's Intel RDT group (runc's `intel_rdt_path`), when its
+   * config has intelRdt.
+   */
+  intelRdtPath?: string;
 }
 
 /** The statuses of the OCI runtime-spec (plus runc's `paused`). */
