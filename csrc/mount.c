@@ -12,6 +12,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "mount.h"
@@ -443,7 +444,8 @@ int op_mask_path(struct program *prog, const struct op *op, int index)
 	if (fstat(fd, &st) < 0) {
 		ret = fail(prog, errno, "stat masked path %s", p);
 	} else if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
+		/* str[1], when given: the tmpfs's data (its SELinux context=). */
+		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, op->str[1]) < 0)
 			ret = fail(prog, errno, "mask directory %s", p);
 	} else {
 		struct stat ns;
@@ -461,6 +463,24 @@ int op_mask_path(struct program *prog, const struct op *op, int index)
 	}
 	if (null_fd >= 0)
 		close(null_fd);
+	close(fd);
+	return ret;
+}
+
+/* An extended attribute of a path inside the root (runc labels mqueue this way:
+ * the filesystem takes no context=). */
+int op_setxattr(struct program *prog, const struct op *op, int index)
+{
+	(void)index;
+	const char *p = op->str[0], *name = op->str[1], *value = op->str[2];
+	int fd = open_in_root(prog, p, 0);
+	if (fd < 0)
+		return fail(prog, -fd, "open %s to set %s", p, name);
+	char path[FD_PATH_LEN];
+	fd_path(path, fd);
+	int ret = 0;
+	if (setxattr(path, name, value, strlen(value), 0) < 0)
+		ret = fail(prog, errno, "setxattr %s %s", name, p);
 	close(fd);
 	return ret;
 }

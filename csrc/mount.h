@@ -17,6 +17,7 @@ int op_mkdir(struct program *prog, const struct op *op, int index);
 int op_mknod(struct program *prog, const struct op *op, int index);
 int op_symlink(struct program *prog, const struct op *op, int index);
 int op_mask_path(struct program *prog, const struct op *op, int index);
+int op_setxattr(struct program *prog, const struct op *op, int index);
 int op_readonly_path(struct program *prog, const struct op *op, int index);
 int op_hide_mount(struct program *prog, const struct op *op, int index);
 int op_move_root(struct program *prog, const struct op *op, int index);

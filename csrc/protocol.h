@@ -119,8 +119,10 @@ _Static_assert(sizeof(struct rp_op) == 48, "rp_op layout");
 	X(PIVOT_ROOT, 12, 0, 0, pivot_root)                                                     \
 	X(SETHOSTNAME, 13, 1, 1, sethostname)                                                   \
 	X(SETDOMAINNAME, 14, 1, 1, setdomainname)                                               \
-	X(WRITE_FILE, 15, 2, 2, write_file)    /* str absolute path, data (/proc checked) */    \
-	X(MASK_PATH, 16, 1, 1, mask_path)                                                       \
+	X(WRITE_FILE, 15, 2, 3, write_file)    /* str absolute path, data (/proc checked), what \
+	                                          the write is for (errors: "<what>: write <path>") */ \
+	X(MASK_PATH, 16, 1, 2, mask_path)      /* str path in root, the data of the tmpfs that  \
+	                                          masks a directory (its context=) */             \
 	X(READONLY_PATH, 17, 1, 1, readonly_path)                                               \
 	X(SETRLIMIT, 18, 0, 0, setrlimit)      /* num0 resource, num1 soft, num2 hard (-1: inf) */ \
 	X(NO_NEW_PRIVS, 19, 0, 0, no_new_privs)                                                 \
@@ -160,7 +162,8 @@ _Static_assert(sizeof(struct rp_op) == 48, "rp_op layout");
 	X(LOOKUP_HOME, 46, 0, 0, lookup_home)  /* num0 uid: HOME from the container's passwd */ \
 	X(DEBUG, 47, 1, 1, debug)              /* str a line for runc's debug log */            \
 	X(PARENT_PRIVATE, 48, 1, 1, parent_private) /* str rootfs: its mount made private when \
-	                                          shared (pivot_root needs it) */
+	                                          shared (pivot_root needs it) */                \
+	X(SETXATTR, 49, 3, 3, setxattr)        /* str path in root, name, value (an SELinux label) */
 
 #define RP_OP_ENUM(name, number, min, max, fn) OP_##name = number,
 enum rp_opcode { RP_OPS(RP_OP_ENUM) };

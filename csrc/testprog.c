@@ -14,6 +14,8 @@
  *                             stdout until it closes the terminal
  *   testprog deny-mknod CMD [ARG...]  run CMD where mknod fails with EPERM, as in
  *                             a nested container or under a device cgroup
+ *   testprog getxattr PATH NAME  print the extended attribute NAME of PATH (an
+ *                             SELinux label: security.selinux), without its NUL
  */
 #include <errno.h>
 #include <stddef.h>
@@ -29,6 +31,7 @@
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static int notify(const char *msg)
@@ -232,8 +235,27 @@ static int deny_mknod(char **cmd)
 	return 127;
 }
 
+static int print_xattr(const char *path, const char *name)
+{
+	ssize_t n = getxattr(path, name, NULL, 0);
+	char *buf = n < 0 ? NULL : malloc((size_t)n + 1);
+	if (n >= 0 && buf)
+		n = getxattr(path, name, buf, (size_t)n);
+	if (n < 0 || !buf) {
+		fprintf(stderr, "testprog: getxattr %s %s: %s\n", path, name, strerror(errno));
+		return 1;
+	}
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	printf("%.*s\n", (int)n, buf);
+	free(buf);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "getxattr") == 0)
+		return print_xattr(argv[2], argv[3]);
 	if (argc >= 3 && strcmp(argv[1], "deny-mknod") == 0)
 		return deny_mknod(argv + 2);
 	if (argc >= 3 && strcmp(argv[1], "sys") == 0)

@@ -4,14 +4,17 @@
  *
  * Compared with Debian's runc 1.1.5 on the same host, the document has the same
  * keys in the same order and the same lists, except:
- * - `linux.apparmor.enabled` and `linux.selinux.enabled` mean "supported by
- *   this build" (the runtime-spec's features.md), whatever the host has. runc
- *   1.1.5 prints `true`; this runtime does not apply AppArmor profiles or
- *   SELinux labels yet, so it says `false`.
  * - without libseccomp (or FFI permission), `linux.seccomp` is `{"enabled": false}`
  *   and the libseccomp annotation is absent; runc built without seccomp omits
  *   `linux.seccomp` altogether.
  * - the version and commit annotations are this runtime's, given by the caller.
+ *
+ * `linux.apparmor.enabled` and `linux.selinux.enabled` mean "supported by this
+ * build" (the runtime-spec's features.md), whatever the host has: `true`, as
+ * runc 1.1.5 prints, since this build applies AppArmor profiles
+ * (process.apparmorProfile, `exec --apparmor`) and SELinux labels
+ * (process.selinuxLabel, `exec --process-label`, linux.mountLabel) where the
+ * host has that LSM enabled.
  *
  * This module stays light on purpose (`runc features` should start fast): it
  * imports only the capability and seccomp name lists; the caller asks
@@ -185,8 +188,8 @@ export function featuresDocument(opts: FeaturesOptions = {}): Features {
       capabilities: [...CAPABILITY_NAMES],
       cgroup: { v1: true, v2: true, systemd: true, systemdUser: true },
       seccomp,
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
+      apparmor: { enabled: true },
+      selinux: { enabled: true },
     },
     annotations,
   };

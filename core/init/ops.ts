@@ -107,9 +107,25 @@ export const ops = {
   hideMount: (path: string): Op => ({ op: Opcode.HIDE_MOUNT, str: [path] }),
   sethostname: (name: string): Op => ({ op: Opcode.SETHOSTNAME, str: [name] }),
   setdomainname: (name: string): Op => ({ op: Opcode.SETDOMAINNAME, str: [name] }),
-  /** Writes data to an absolute path; under /proc only on the real procfs. */
-  writeFile: (path: string, data: string): Op => ({ op: Opcode.WRITE_FILE, str: [path, data] }),
-  maskPath: (path: string): Op => ({ op: Opcode.MASK_PATH, str: [path] }),
+  /**
+   * Writes data to an absolute path; under /proc only on the real procfs. With
+   * `what`, its errors read `<what>: write <path>: <errno>` (Go's words; an
+   * empty `what`: `write <path>: <errno>`).
+   */
+  writeFile: (path: string, data: string, what?: string): Op => ({
+    op: Opcode.WRITE_FILE,
+    str: what !== undefined ? [path, data, what] : [path, data],
+  }),
+  /** A file gets /dev/null bound on it, a directory a read-only tmpfs (with `tmpfsData`). */
+  maskPath: (path: string, tmpfsData?: string): Op => ({
+    op: Opcode.MASK_PATH,
+    str: tmpfsData ? [path, tmpfsData] : [path],
+  }),
+  /** An extended attribute of a path inside the root (an SELinux label). */
+  setxattr: (path: string, name: string, value: string): Op => ({
+    op: Opcode.SETXATTR,
+    str: [path, name, value],
+  }),
   readonlyPath: (path: string): Op => ({ op: Opcode.READONLY_PATH, str: [path] }),
   /** -1 is infinity. */
   setrlimit: (resource: number, soft: bigint, hard: bigint): Op => ({

@@ -12,8 +12,16 @@ import { ops } from "./ops.ts";
 import { sysctlPath } from "../spec/_check.ts";
 import { CLONE_FLAGS, inJoinOrder } from "../os/namespaces.ts";
 import { hookOps, hookState } from "./plan_hooks.ts";
-import { planRootfs, type RootfsPlanInput } from "./plan_rootfs.ts";
-import { consoleOp, planProcess, processEnv, type SeccompLoad, stubStart } from "./plan_process.ts";
+import { planRootfs, type RootfsPlanInput, withMountLabel } from "./plan_rootfs.ts";
+import {
+  apparmorOp,
+  consoleOp,
+  keyringOps,
+  planProcess,
+  processEnv,
+  type SeccompLoad,
+  stubStart,
+} from "./plan_process.ts";
 
 /** Everything the planner needs to know. */
 export interface PlanInput extends RootfsPlanInput {
@@ -85,7 +93,9 @@ export function planInit(input: PlanInput): Plan {
   if (newUserns) out.push(ops.setRootIds());
   if (newCgroupNs) out.push(ops.unshare(CLONE_FLAGS.cgroup!));
   out.push(ops.setsid());
-  if (!input.noNewKeyring) out.push(ops.joinKeyring(`_ses.${input.id}`));
+  if (!input.noNewKeyring) {
+    out.push(...keyringOps(`_ses.${input.id}`, process.selinuxLabel, false));
+  }
 
   const hasMountNs = namespaces.some((n) => n.type === "mount");
   if (hasMountNs) {
@@ -100,12 +110,18 @@ export function planInit(input: PlanInput): Plan {
 
   if (spec.hostname) out.push(ops.sethostname(spec.hostname));
   if (spec.domainname) out.push(ops.setdomainname(spec.domainname));
+  // runc's standard init applies the profile here, after the hostname.
+  if (process.apparmorProfile) {
+    out.push(apparmorOp(process.apparmorProfile, input.apparmorExecAttr, false));
+  }
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     out.push(ops.writeFile(`/proc/sys/${sysctlPath(key)}`, value));
   }
   if (hasMountNs) {
     for (const p of spec.linux?.readonlyPaths ?? []) out.push(ops.readonlyPath(p));
-    for (const p of spec.linux?.maskedPaths ?? []) out.push(ops.maskPath(p));
+    // A masked directory's tmpfs gets linux.mountLabel as its context (runc's maskPath).
+    const tmpfsData = withMountLabel(input, "") || undefined;
+    for (const p of spec.linux?.maskedPaths ?? []) out.push(ops.maskPath(p, tmpfsData));
     // runc's finalizeRootfs: the container's umask is 022 unless the user has one.
     if (process.user?.umask === undefined) out.push(ops.umask(0o022));
   }

@@ -10,7 +10,14 @@ import type { LinuxNamespace, Process } from "../spec/types.ts";
 import type { Op } from "./protocol.ts";
 import { ops } from "./ops.ts";
 import { CLONE_FLAGS, inJoinOrder, NS_FILE } from "../os/namespaces.ts";
-import { consoleOp, planProcess, processEnv, type SeccompLoad, stubStart } from "./plan_process.ts";
+import {
+  consoleOp,
+  keyringOps,
+  planProcess,
+  processEnv,
+  type SeccompLoad,
+  stubStart,
+} from "./plan_process.ts";
 
 /** What planExec needs. */
 export interface ExecPlanInput {
@@ -59,7 +66,7 @@ export function planExec(input: ExecPlanInput): Op[] {
   out.push(ops.waitParent(false));
   if (types.includes("user")) out.push(ops.setRootIds());
   out.push(ops.setsid());
-  out.push(ops.joinKeyring(`_ses.${input.id}`));
+  out.push(...keyringOps(`_ses.${input.id}`, input.process.selinuxLabel, true));
   if (input.process.terminal) out.push(consoleOp(input.process, false));
   const env = processEnv(input.process);
   out.push(
@@ -68,6 +75,7 @@ export function planExec(input: ExecPlanInput): Op[] {
       selinuxEnabled: input.selinuxEnabled ?? false,
       seccomp: input.seccomp,
       setgroupsDenied: input.setgroupsDenied ?? false,
+      inExec: true,
     }),
   );
   if (input.debug) out.push(ops.debug("setns_init: about to exec"));

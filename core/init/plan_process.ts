@@ -33,6 +33,56 @@ export interface ProcessPlanOptions {
   selinuxEnabled: boolean;
   /** setgroups is denied: no supplementary groups can be set (rootless, single mapping). */
   setgroupsDenied?: boolean;
+  /**
+   * A process exec'd into a running container (runc's setns init): the AppArmor
+   * profile is planned here, and errors are worded as runc words them for exec.
+   * The container's init gets its profile from planInit, after the hostname.
+   */
+  inExec?: boolean;
+}
+
+/**
+ * The op that confines the program with an AppArmor profile from its execve
+ * on (aa_change_onexec: `exec PROFILE` written to the task's exec attribute).
+ * A profile that is not loaded fails the write with ENOENT, worded as runc:
+ * `unable to apply apparmor profile: apparmor failed to apply profile: write
+ * /proc/self/attr/apparmor/exec: no such file or directory`.
+ *
+ * @param profile the profile's name
+ * @param attr /proc/self/attr/apparmor/exec, or /proc/self/attr/exec on
+ *   kernels without the per-LSM directory (host.ts's apparmorExecAttr)
+ * @param inExec for `runc exec` (runc's setns init words its error apart)
+ * @returns the op
+ * @throws Error when AppArmor is off (the spec checks refuse that first)
+ */
+export function apparmorOp(profile: string, attr: string | undefined, inExec: boolean): Op {
+  if (!attr) throw new Error("an AppArmor profile on a host without AppArmor");
+  const what = "apparmor failed to apply profile";
+  return ops.writeFile(
+    attr,
+    `exec ${profile}`,
+    inExec ? what : `error during container init: unable to apply apparmor profile: ${what}`,
+  );
+}
+
+/**
+ * The session keyring of the process, made with the process's SELinux label
+ * when it has one: runc writes the label to keycreate before the join and
+ * resets it after.
+ *
+ * @param name the keyring's name (`_ses.ID`)
+ * @param label process.selinuxLabel, if any
+ * @param inExec for `runc exec` (its errors are worded apart)
+ * @returns the ops
+ */
+export function keyringOps(name: string, label: string | undefined, inExec: boolean): Op[] {
+  if (!label) return [ops.joinKeyring(name)];
+  const what = inExec ? "" : "error during container init";
+  return [
+    ops.writeFile("/proc/self/attr/keycreate", label, what),
+    ops.joinKeyring(name),
+    ops.writeFile("/proc/self/attr/keycreate", "", what),
+  ];
 }
 
 /**
@@ -87,10 +137,12 @@ export function consoleOp(process: Process | undefined, onDevConsole: boolean): 
 
 /**
  * The process part shared by the container's init and exec'd processes, in
- * runc's order: LSM labels, rlimits, no_new_privs (or an early
- * seccomp filter), the bounding set, groups, HOME, the cwd's first try, the
- * user, the cwd, capabilities, the program's lookup, then a late seccomp
- * filter (with no_new_privs, as close to exec as runc puts it).
+ * runc's order: (for exec, the AppArmor profile), rlimits, no_new_privs, the
+ * SELinux label for exec, an early seccomp filter (without no_new_privs), the
+ * bounding set, groups, HOME, the cwd's first try, the user, the cwd,
+ * capabilities, the program's lookup, then a late seccomp filter (with
+ * no_new_privs, as close to exec as runc puts it). Both labels are set before
+ * any filter, so nothing after a filter needs what it might deny.
  *
  * @param process the process
  * @param env its environment (for PATH)
@@ -105,22 +157,30 @@ export function planProcess(
   opts: ProcessPlanOptions,
 ): Op[] {
   const out: Op[] = [];
-  if (process.apparmorProfile) {
-    if (!opts.apparmorExecAttr) throw new Error("an AppArmor profile on a host without AppArmor");
-    out.push(ops.writeFile(opts.apparmorExecAttr, `exec ${process.apparmorProfile}`));
-  }
-  if (process.selinuxLabel) {
-    if (!opts.selinuxEnabled) throw new Error("an SELinux label on a host without SELinux");
-    out.push(ops.writeFile("/proc/self/attr/exec", process.selinuxLabel));
+  // runc's setns init applies the profile after the user is set, but when the
+  // filter is loaded early that is after the filter: here it comes first.
+  if (opts.inExec && process.apparmorProfile) {
+    out.push(apparmorOp(process.apparmorProfile, opts.apparmorExecAttr, true));
   }
   for (const r of process.rlimits ?? []) {
     const resource = rlimitNumber(r.type);
     if (resource === undefined) throw new Error(`unknown rlimit type ${r.type}`);
     out.push(ops.setrlimit(resource, limit(r.soft), limit(r.hard)));
   }
-  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the user is set.
   if (process.noNewPrivileges) out.push(ops.noNewPrivs());
-  else if (opts.seccomp) out.push(...seccompOps(opts.seccomp));
+  // The label the program runs with, set before the filter (runc's SetExecLabel).
+  if (process.selinuxLabel) {
+    if (!opts.selinuxEnabled) throw new Error("an SELinux label on a host without SELinux");
+    out.push(
+      ops.writeFile(
+        "/proc/thread-self/attr/exec",
+        process.selinuxLabel,
+        opts.inExec ? "" : "error during container init: can't set process label",
+      ),
+    );
+  }
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the user is set.
+  if (!process.noNewPrivileges && opts.seccomp) out.push(...seccompOps(opts.seccomp));
 
   const caps = process.capabilities ?? {};
   out.push(ops.capBounding(capabilityMask(caps.bounding)));

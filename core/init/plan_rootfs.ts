@@ -162,8 +162,12 @@ export function planRootfs(input: RootfsPlanInput, inUserns: boolean): RootfsPla
 /**
  * Mount data with linux.mountLabel as its SELinux context, where SELinux is
  * enabled (runc's label.FormatMountLabel); the data as it is otherwise.
+ *
+ * @param input the spec and whether SELinux is enabled
+ * @param data the mount's own data ("" for none)
+ * @returns the data, with `context="LABEL"` added when it applies
  */
-function withMountLabel(input: RootfsPlanInput, data: string): string {
+export function withMountLabel(input: RootfsPlanInput, data: string): string {
   const label = input.spec.linux?.mountLabel;
   if (!label || !input.selinuxEnabled) return data;
   const context = `context="${label}"`;
@@ -234,6 +238,11 @@ function planMount(
       flags,
       kind: Target.DIR,
     }));
+    // mqueue takes no context=: runc labels its root instead (label.SetFileLabel).
+    const label = input.spec.linux?.mountLabel;
+    if (m.type === "mqueue" && label && input.selinuxEnabled) {
+      out.push(ops.setxattr(dest, "security.selinux", label));
+    }
   }
   for (const p of opts.propagation) {
     out.push(ops.mount({ source: "", target: dest, flags: p, kind: Target.EXISTING }));
@@ -279,7 +288,7 @@ function planCgroupMount(input: RootfsPlanInput, dest: string, flags: number): O
     source: "tmpfs",
     target: dest,
     fstype: "tmpfs",
-    data: "mode=755",
+    data: withMountLabel(input, "mode=755"),
     flags: base,
     kind: Target.DIR,
   }));

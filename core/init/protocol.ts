@@ -58,6 +58,7 @@ export const Opcode = {
   LOOKUP_HOME: 46,
   DEBUG: 47,
   PARENT_PRIVATE: 48,
+  SETXATTR: 49,
 } as const;
 export type Opcode = typeof Opcode[keyof typeof Opcode];
 

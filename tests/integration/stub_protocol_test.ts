@@ -5,7 +5,7 @@
  * counts. Each program is sent to the real stub (no root needed).
  */
 import { assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, needsRunc, skipName } from "./_util.ts";
+import { needsRoot, needsRunc, skipName, TESTPROG } from "./_util.ts";
 import {
   encodeProgram,
   type Op,
@@ -205,5 +205,67 @@ Deno.test({
     assertEquals(code, 0, "the stub's part ends at the clone");
     // The stub's own error (ENOENT), first: the init's "receive bind source" comes after.
     assertEquals(error, "open bind source /nonexistent/source (errno 2)");
+  },
+});
+
+Deno.test({
+  name: skipName(
+    "a write that says what it is for names it before Go's `write <path>`; /proc/thread-self is the stub's thread",
+    why,
+  ),
+  ignore: !!why,
+  async fn() {
+    // The first write goes through (the stub's own thread's name), so the
+    // error is the second's: a label no LSM takes, nor the kernel without one.
+    const { code, error } = await runStub(program([
+      ops.writeFile("/proc/thread-self/comm", "runc-init-test"),
+      ops.writeFile("/proc/thread-self/attr/current", "runc-test-bad", "can't set process label"),
+      ops.exit(),
+    ]));
+    assertEquals(code, 1, error);
+    assertEquals(error, "can't set process label: write /proc/thread-self/attr/current (errno 22)");
+    // An empty `what`: Go's words alone (runc's exec'd process words its errors so).
+    const plain = await runStub(program([
+      ops.writeFile("/proc/self/attr/runc-none", "x", ""),
+      ops.exit(),
+    ]));
+    assertEquals(plain.error, "open /proc/self/attr/runc-none (errno 2)");
+    const bad = await runStub(program([
+      ops.writeFile("/proc/self/attr/current", "runc-test-bad", ""),
+      ops.exit(),
+    ]));
+    assertEquals(bad.error, "write /proc/self/attr/current (errno 22)");
+  },
+});
+
+const xattrs = needsRoot("sets a trusted.* extended attribute");
+Deno.test({
+  name: skipName("OP_SETXATTR sets an attribute of a path inside the root, or names it", xattrs),
+  ignore: !!xattrs,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "runc-xattr-" });
+    try {
+      await Deno.writeTextFile(`${dir}/f`, "");
+      const ok = await runStub(program([
+        ops.openRoot(dir),
+        ops.setxattr("/f", "trusted.runc-test", "system_u:object_r:x_t:s0"),
+        ops.exit(),
+      ]));
+      assertEquals([ok.code, ok.error], [0, ""]);
+      const out = await new Deno.Command(TESTPROG, {
+        args: ["getxattr", `${dir}/f`, "trusted.runc-test"],
+        stdout: "piped",
+      }).output();
+      assertEquals(new TextDecoder().decode(out.stdout), "system_u:object_r:x_t:s0\n");
+      const missing = await runStub(program([
+        ops.openRoot(dir),
+        ops.setxattr("/../missing", "trusted.runc-test", "v"),
+        ops.exit(),
+      ]));
+      assertEquals(missing.code, 1);
+      assertEquals(missing.error, "open /../missing to set trusted.runc-test (errno 2)");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
