@@ -23,6 +23,8 @@
 #                ../shared/peer/runc-suite.sh into build/peer first
 #   VM_BATS_RUNTIME  reference: run those bats files against Debian's runc
 #                1.1.5 (copied from the host) instead of build/runc
+#   VM_DRIVER_COST  N: the systemd guest also prints what --systemd-cgroup
+#                costs a create and a delete next to cgroupfs (tests/vm/driver_cost.ts, N rounds)
 #   VM_CACHE     where the systemd guest's Debian root is kept between runs
 #                (default /var/cache/runc-vm; made again when missing)
 #   VM_TIMEOUT   seconds before the VM is killed (default 1200)
@@ -401,6 +403,7 @@ if [ "$guest" = systemd ]; then
 	selinux) append+=" selinux=1 security=selinux enforcing=0" ;;
 	esac
 	[ -n "${VM_BATS_RUNTIME:-}" ] && append+=" RUNC_VM_BATS_RUNTIME=$VM_BATS_RUNTIME"
+	[ -n "${VM_DRIVER_COST:-}" ] && append+=" RUNC_VM_DRIVER_COST=$VM_DRIVER_COST"
 	if [ ${#bats_files[@]} -gt 0 ]; then
 		append+=" RUNC_VM_BATS=$(
 			IFS=,
