@@ -27,7 +27,10 @@ async function open(
   id: string,
 ): Promise<{ st: ContainerState; cg: CgroupManager | undefined }> {
   const st = await readState(root, id);
-  return { st, cg: openCgroups(sys, st.cgroupPaths, st.rootlessCgroups === true) };
+  return {
+    st,
+    cg: await openCgroups(sys, st.cgroupPaths, st.rootlessCgroups === true, st.systemdCgroup),
+  };
 }
 
 function need(cg: CgroupManager | undefined, id: string): CgroupManager {
@@ -118,7 +121,7 @@ export async function updateContainer(
   const { st, cg } = await open(sys, root, id);
   await withLock(stateDir(root, id), async () => {
     if (containerStatus(root, st) === "stopped") throw new StateError("container not running");
-    need(cg, id).set(r);
+    await need(cg, id).set(r);
     st.config.linux ??= {};
     st.config.linux.resources = mergeResources(st.config.linux.resources ?? {}, r);
     await writeState(stateDir(root, id), st);

@@ -69,6 +69,12 @@ export interface Signal {
   body: unknown[];
 }
 
+/** The reply a served method gives. */
+export interface Reply {
+  signature?: string;
+  body?: unknown[];
+}
+
 /** How a connection is opened. */
 export interface OpenOptions {
   /** The uid to authenticate as (SASL EXTERNAL); default this process's. */
@@ -115,6 +121,7 @@ export class DBusConnection {
     { resolve: (m: Message) => void; reject: (e: Error) => void }
   >();
   private readonly listeners = new Set<(s: Signal) => void>();
+  private handler: ((c: Signal) => Promise<Reply> | Reply) | undefined;
   private buf = new Uint8Array(0);
   private closed: Error | undefined;
   /** The unique name the bus gave us (Hello), "" without Hello. */
@@ -256,7 +263,52 @@ export class DBusConnection {
       }
       for (const l of [...this.listeners]) l(s);
     }
-    // Method calls to us are not served.
+    if (m.type === MessageType.METHOD_CALL) void this.serveCall(m);
+  }
+
+  private async serveCall(m: Message): Promise<void> {
+    const noReply = ((m.flags ?? 0) & Flags.NO_REPLY_EXPECTED) !== 0;
+    const base = {
+      serial: 0,
+      replySerial: m.serial,
+      ...(m.sender !== undefined ? { destination: m.sender } : {}),
+    };
+    let out: Message;
+    try {
+      if (!this.handler) {
+        throw new DBusError(
+          "org.freedesktop.DBus.Error.UnknownMethod",
+          `${m.member} is not served`,
+        );
+      }
+      const s: Signal = { body: m.body ?? [] };
+      for (const k of ["sender", "path", "interface", "member", "signature"] as const) {
+        if (m[k] !== undefined) s[k] = m[k];
+      }
+      const r = await this.handler(s);
+      out = {
+        ...base,
+        type: MessageType.METHOD_RETURN,
+        signature: r.signature ?? "",
+        body: r.body ?? [],
+      };
+    } catch (e) {
+      const name = e instanceof DBusError ? e.errorName : "org.freedesktop.DBus.Error.Failed";
+      const text = e instanceof DBusError ? e.text : (e as Error).message;
+      out = { ...base, type: MessageType.ERROR, errorName: name, signature: "s", body: [text] };
+    }
+    if (noReply || this.closed) return;
+    out.serial = ++this.serial;
+    await this.writeAll(encodeMessage(out)).catch(() => {});
+  }
+
+  /**
+   * Serves the method calls this connection receives (a peer in tests, such
+   * as a stand-in for systemd); a thrown DBusError is the error reply.
+   * Without a handler, calls get UnknownMethod.
+   */
+  serve(handler: (c: Signal) => Promise<Reply> | Reply): void {
+    this.handler = handler;
   }
 
   private fail(e: Error): void {
