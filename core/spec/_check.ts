@@ -29,6 +29,8 @@ export interface HostFacts {
   intelRdtMba?: boolean;
   /** AppArmor is enabled (/sys/module/apparmor/parameters/enabled is Y). */
   apparmorEnabled?: boolean;
+  /** systemd is the init (/run/systemd/system is a directory), as sd_booted(3) tells. */
+  systemdRunning?: boolean;
   /** The file-system type of the mount that holds a host path (`proc`, `sysfs`, ...). */
   fsType?: (path: string) => string | undefined;
 }
@@ -92,6 +94,13 @@ const PROBES: { [K in keyof HostFacts]-?: () => NonNullable<HostFacts[K]> } = {
   intelRdtCat: () => exists("/sys/fs/resctrl/info/L3"),
   intelRdtMba: () => exists("/sys/fs/resctrl/info/MB"),
   apparmorEnabled,
+  systemdRunning: () => {
+    try {
+      return Deno.lstatSync("/run/systemd/system").isDirectory;
+    } catch {
+      return false;
+    }
+  },
   fsType: () => fsTypeFromMountinfo,
 };
 

@@ -185,18 +185,17 @@ export class SystemdManager implements CgroupManager {
   async apply(pid: number): Promise<void> {
     const unit = this.systemd.unit;
     const props = this.startProperties(pid);
-    await this.withBus(async (sd) => {
-      try {
-        await sd.startUnit(unit, props);
-      } catch (e) {
-        throw new CgroupError(
-          `unable to start unit ${JSON.stringify(unit)} (properties ${showProps(props)}): ${
-            (e as Error).message
-          }`,
-          { cause: e },
-        );
-      }
-    });
+    try {
+      await this.withBus((sd) => sd.startUnit(unit, props));
+    } catch (e) {
+      const shown = showProps(props);
+      throw new CgroupError(
+        `unable to start unit ${JSON.stringify(unit)} (properties ${shown}): ${
+          (e as Error).message
+        }`,
+        { cause: e },
+      );
+    }
     if (this.inner.v2) {
       // As runc's fs2.CreateCgroupPath: the directory (systemd's) with the
       // controllers enabled on the way down.
