@@ -265,6 +265,14 @@ test: test-unit test-integration
 test-vm: build
 	DENO=$(DENO) bash tests/vm/run.sh
 
+# --- The systemd guest: Debian's systemd as PID 1 with D-Bus in the same VM,
+# booted once with AppArmor (the systemd driver and LSM tests, and runc's
+# cgroups.bats and update.bats with RUNC_USE_SYSTEMD=1) and once with SELinux
+# (permissive). Makes the guest's Debian root with debootstrap when missing.
+.PHONY: test-vm-systemd
+test-vm-systemd: build
+	DENO=$(DENO) bash tests/vm/systemd-lane.sh
+
 # --- End-to-end tests with real engines (podman, containerd's ctr, Docker where
 # dockerd is installed), and the benchmark against Debian's runc. e2e-deps calls
 # apt-get only when an engine is missing; docker.io is optional.

@@ -10,9 +10,22 @@
 # or commas) is used, and without that tests/vm/smoke_test.ts plus
 # tests/integration/cgroups_v2_test.ts and checkpoint_test.ts when they exist.
 # Other settings:
+#   VM_GUEST     busybox (default: busybox is PID 1 and sets cgroup2 up as a
+#                systemd host would) or systemd: a Debian root made by
+#                debootstrap boots Debian's systemd as PID 1 with D-Bus, and
+#                tests/vm/guest-tests runs the tests from a unit once it is up
+#   VM_LSM       for the systemd guest: apparmor (default) or selinux (with
+#                Debian's reference policy, permissive), the LSM the kernel
+#                enables; the guest refuses to run the tests without it
+#   VM_BATS      for the systemd guest: runc's own bats files to run with
+#                RUNC_USE_SYSTEMD=1 (comma-separated, e.g. cgroups.bats);
+#                the suite must have been unpacked and built by
+#                ../shared/peer/runc-suite.sh into build/peer first
+#   VM_CACHE     where the systemd guest's Debian root is kept between runs
+#                (default /var/cache/runc-vm; made again when missing)
 #   VM_TIMEOUT   seconds before the VM is killed (default 1200)
 #   VM_FILTER    passed to deno test --filter (no double quotes)
-#   VM_MEM       guest memory in MiB (default 2048)
+#   VM_MEM       guest memory in MiB (default 2048; 4096 for the systemd guest)
 #   VM_SMP       guest CPUs (default 2)
 #   VM_V8_FLAGS  DENO_V8_FLAGS inside (default --jitless; empty for V8's JIT)
 #   VM_APPEND    more kernel command line words (e.g. loglevel=7)
@@ -46,6 +59,15 @@ fail() {
 	exit 1
 }
 
+guest=${VM_GUEST:-busybox}
+lsm=${VM_LSM:-apparmor}
+case "$guest" in
+busybox) ;;
+systemd)
+	case "$lsm" in apparmor | selinux) ;; *) fail "VM_LSM must be apparmor or selinux, not $lsm" ;; esac
+	;;
+*) fail "VM_GUEST must be busybox or systemd, not $guest" ;;
+esac
 [ "$(uname -m)" = x86_64 ] || fail "the VM lane needs an x86_64 host (it boots Debian's amd64 kernel)"
 DENO=${DENO:-$tree/.tools/node_modules/@deno/linux-x64-glibc/deno}
 [ -x "$DENO" ] || fail "no pinned Deno at $DENO (run make build first)"
@@ -66,7 +88,7 @@ default_bins=(env:coreutils criu:criu runc:runc ps:procps iptables-restore:iptab
 missing() {
 	local m=() b
 	command -v qemu-system-x86_64 >/dev/null || m+=(qemu-system-x86)
-	if [ -z "${VM_BINS+set}" ]; then
+	if [ -z "${VM_BINS+set}" ] && [ "$guest" = busybox ]; then
 		for b in "${default_bins[@]}"; do
 			command -v "${b%%:*}" >/dev/null || m+=("${b#*:}")
 		done
@@ -75,6 +97,7 @@ missing() {
 	if [ ! -x /bin/busybox ] || ldd /bin/busybox >/dev/null 2>&1; then m+=(busybox-static); fi
 	command -v cpio >/dev/null || m+=(cpio)
 	command -v xz >/dev/null || m+=(xz-utils)
+	if [ "$guest" = systemd ]; then command -v debootstrap >/dev/null || m+=(debootstrap); fi
 	echo "${m[*]}"
 }
 need=$(missing)
@@ -123,6 +146,11 @@ if [ $# -gt 0 ]; then
 	tests=("$@")
 elif [ -n "${VM_TESTS:-}" ]; then
 	read -r -a tests <<<"${VM_TESTS//,/ }"
+elif [ "$guest" = systemd ]; then
+	tests=(tests/vm/systemd_guest_test.ts)
+	for t in tests/integration/systemd_test.ts tests/integration/lsm_test.ts; do
+		if [ -f "$tree/$t" ]; then tests+=("$t"); fi
+	done
 else
 	tests=(tests/vm/smoke_test.ts)
 	if [ -f "$tree/tests/integration/cgroups_v2_test.ts" ]; then
@@ -155,7 +183,12 @@ for p in build/runc build/csrc cli core ffi tests mod.ts deno.json; do
 done
 bins=(/bin/busybox "$DENO")
 extra=()
-if [ -n "${VM_BINS+set}" ]; then
+if [ "$guest" = systemd ]; then
+	# Debian's root has its own programs and libraries (the same release as
+	# the host's, so Deno finds the glibc it was linked against); the static
+	# busybox is what the integration tests make their bundles of.
+	bins=(/bin/busybox "$DENO")
+elif [ -n "${VM_BINS+set}" ]; then
 	for b in $VM_BINS; do
 		p=$(command -v "$b") || fail "VM_BINS: no program $b on this host"
 		extra+=("$p")
@@ -169,6 +202,7 @@ fi
 bins+=("${extra[@]}")
 # Libraries loaded with dlopen by name, not listed by ldd.
 dlopen_libs=(libseccomp.so.2)
+[ "$guest" = busybox ] || dlopen_libs=()
 # Kernel modules (with what they depend on) that the kernel may load on
 # demand through /sbin/modprobe, as on a Debian host: the rest of the VM's
 # kernel features are built in (cgroup2, namespaces, seccomp, bpf, tmpfs).
@@ -187,15 +221,17 @@ inputs() {
 	local b l
 	for b in "${bins[@]}"; do
 		echo "$b"
-		libs_of "$b"
+		if [ "$guest" = busybox ]; then libs_of "$b"; fi
 	done
 	for l in "${dlopen_libs[@]}"; do
 		l=$(lib_path "$l") && [ -n "$l" ] && echo "$l" && libs_of "$l"
 	done
 	# iptables-restore's extensions for CRIU's network lock (-m mark, -j ACCEPT).
-	for l in /usr/lib/x86_64-linux-gnu/xtables/libxt_{mark,standard}.so; do
-		if [ -f "$l" ]; then echo "$l"; fi
-	done
+	if [ "$guest" = busybox ]; then
+		for l in /usr/lib/x86_64-linux-gnu/xtables/libxt_{mark,standard}.so; do
+			if [ -f "$l" ]; then echo "$l"; fi
+		done
+	fi
 	if [ -f "$moddir/modules.dep" ]; then
 		for l in modules.dep modules.alias modules.devname modules.builtin modules.softdep; do
 			[ -f "$moddir/$l" ] && echo "$moddir/$l"
@@ -208,26 +244,86 @@ inputs() {
 	fi
 }
 mapfile -t host_files < <(inputs | sort -u)
+
+# --- The systemd guest's Debian root: debootstrap's minimal base with systemd,
+# D-Bus, AppArmor's parser, SELinux's reference policy and what runc's bats
+# files need, made once and kept in VM_CACHE (a tar named by its inputs).
+sd_suite=bookworm
+sd_packages=systemd,systemd-sysv,dbus,apparmor,selinux-policy-default,selinux-utils,policycoreutils,procps,iproute2,kmod,jq,bats,libseccomp2,attr,gawk
+sd_root_tar=
+if [ "$guest" = systemd ]; then
+	cache=${VM_CACHE:-/var/cache/runc-vm}
+	sd_key=$(echo "$sd_suite $sd_packages v1" | sha256sum | cut -c1-16)
+	sd_root_tar=$cache/systemd-root-$sd_key.tar
+	if [ ! -s "$sd_root_tar" ]; then
+		[ "$(id -u)" = 0 ] || fail "making the systemd guest's root needs root (debootstrap)"
+		mkdir -p "$cache"
+		t0=$EPOCHREALTIME
+		d=$(mktemp -d "$cache/root.XXXXXX")
+		say "making the systemd guest's Debian root (debootstrap $sd_suite, a few minutes; log in $d.log)"
+		debootstrap --variant=minbase --include="$sd_packages" "$sd_suite" "$d/root" >"$d.log" 2>&1 ||
+			fail "debootstrap failed (see $d.log)"
+		r=$d/root
+		rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/lib/apt/lists/*
+		echo runc-vm >"$r/etc/hostname"
+		printf '127.0.0.1 localhost runc-vm\n::1 localhost\n' >"$r/etc/hosts"
+		: >"$r/etc/machine-id"
+		printf 'SELINUX=permissive\nSELINUXTYPE=default\n' >"$r/etc/selinux/config"
+		# No logins on the consoles: the serial line carries the tests' output.
+		for u in serial-getty@ttyS0.service getty@tty1.service getty.target; do
+			ln -sf /dev/null "$r/etc/systemd/system/$u"
+		done
+		tar -C "$r" -cf "$sd_root_tar.tmp" . && mv "$sd_root_tar.tmp" "$sd_root_tar"
+		rm -rf "$d" "$d.log"
+		say "Debian root made in $(secs "$t0" "$EPOCHREALTIME") s ($(du -m "$sd_root_tar" | cut -f1) MiB)"
+	fi
+	bats_files=()
+	if [ -n "${VM_BATS:-}" ]; then
+		read -r -a bats_files <<<"${VM_BATS//,/ }"
+		peer=$tree/build/peer/runc-1.1.0-rc.1
+		for f in "${bats_files[@]}"; do
+			[ -f "$peer/tests/integration/$f" ] ||
+				fail "no $f in $peer (run ../shared/peer/runc-suite.sh build/runc first to unpack and build runc's suite)"
+		done
+		[ -x "$peer/contrib/cmd/recvtty/recvtty" ] || fail "runc's suite in $peer is not built (run ../shared/peer/runc-suite.sh build/runc)"
+		tree_parts+=(build/peer/runc-1.1.0-rc.1)
+	fi
+fi
+
 key=$(
 	{
-		echo "kernel=$kernel tree=$tree deno=$DENO"
-		sha256sum "$here/run.sh" "$here/init" "${host_files[@]}"
+		echo "kernel=$kernel tree=$tree deno=$DENO guest=$guest root=$sd_root_tar"
+		sha256sum "$here"/run.sh "$here"/init* "$here"/guest-tests "$here"/*.service "${host_files[@]}"
 		cd "$tree" && find "${tree_parts[@]}" -type f -print0 |
 			sort -z | xargs -0 sha256sum
 	} | sha256sum | cut -d' ' -f1
 )
 img=$out/initramfs.cpio
-if [ -f "$img" ] && [ "$(cat "$out/initramfs.key" 2>/dev/null)" = "$key" ]; then
+[ "$guest" = busybox ] || img=$out/initramfs-$guest.cpio
+if [ -f "$img" ] && [ "$(cat "$img.key" 2>/dev/null)" = "$key" ]; then
 	say "initramfs up to date ($(du -m "$img" | cut -f1) MiB)"
 else
 	t0=$EPOCHREALTIME
-	stage=$out/root
-	rm -rf "$stage" "$img" "$out/initramfs.key"
+	stage=$out/root-$guest
+	rm -rf "$stage" "$img" "$img.key"
+	mkdir -p "$stage"
+	if [ "$guest" = systemd ]; then
+		tar -C "$stage" -xf "$sd_root_tar"
+	fi
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,root,tmp,run,dev,proc,sys,newroot}
 	for f in "${host_files[@]}"; do
 		mkdir -p "$stage$(dirname "$f")"
 		cp -L "$f" "$stage$f"
 	done
+	if [ "$guest" = systemd ]; then
+		install -m 0755 "$here/init-systemd" "$stage/init"
+		install -m 0755 "$here/guest-tests" "$stage/usr/local/sbin/runc-vm-tests"
+		install -m 0644 "$here/runc-vm-tests.service" "$stage/etc/systemd/system/runc-vm-tests.service"
+		mkdir -p "$stage/etc/systemd/system/multi-user.target.wants"
+		ln -sf ../runc-vm-tests.service "$stage/etc/systemd/system/multi-user.target.wants/runc-vm-tests.service"
+		printf 'RUNC_VM_TREE=%q\nRUNC_VM_DENO=%q\nRUNC_VM_PEER=%q\n' "$tree" "$DENO" \
+			"$tree/build/peer/runc-1.1.0-rc.1" >"$stage/etc/runc-vm.conf"
+	else
 	# The dynamic loader finds libraries by their ldd path only through
 	# ld.so.cache; give it the multiarch directories instead.
 	printf '/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n' >"$stage/etc/ld.so.conf"
@@ -244,6 +340,7 @@ else
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
 	printf 'root:x:0:\n' >"$stage/etc/group"
 	printf '127.0.0.1 localhost runc-vm\n::1 localhost\n' >"$stage/etc/hosts"
+	fi
 	mkdir -p "$stage$tree"
 	(cd "$tree" && find "${tree_parts[@]}" -print0 |
 		cpio -0 -pdm --quiet "$stage$tree")
@@ -255,7 +352,7 @@ else
 		say "deno cache of the tests failed: going on without it"
 	(cd "$stage" && find . -print0 | cpio -0 -o -H newc --quiet -R 0:0 >"$img.tmp")
 	mv "$img.tmp" "$img"
-	echo "$key" >"$out/initramfs.key"
+	echo "$key" >"$img.key"
 	rm -rf "$stage"
 	say "initramfs built in $(secs "$t0" "$EPOCHREALTIME") s ($(du -m "$img" | cut -f1) MiB)"
 fi
@@ -277,14 +374,29 @@ append="console=ttyS0 quiet panic=-1 mitigations=off RUNC_VM_TESTS=$tests_arg"
 # TCG, where every page of fresh JIT code must be translated again.
 v8_flags=${VM_V8_FLAGS---jitless}
 [ -n "$v8_flags" ] && append+=" DENO_V8_FLAGS=$v8_flags"
+if [ "$guest" = systemd ]; then
+	# systemd 252 mounts cgroup2 alone by default; say it anyway. Debian's
+	# kernel turns AppArmor on by default, SELinux only when asked.
+	append+=" systemd.unified_cgroup_hierarchy=1 RUNC_VM_LSM=$lsm"
+	case "$lsm" in
+	apparmor) append+=" apparmor=1 security=apparmor" ;;
+	selinux) append+=" selinux=1 security=selinux enforcing=0" ;;
+	esac
+	if [ ${#bats_files[@]} -gt 0 ]; then
+		append+=" RUNC_VM_BATS=$(
+			IFS=,
+			echo "${bats_files[*]}"
+		)"
+	fi
+fi
 [ -n "${VM_APPEND:-}" ] && append+=" $VM_APPEND"
 [ ${#append} -lt 2000 ] || fail "the kernel command line is too long (${#append} bytes): name fewer test files"
 log=$out/console.log
-say "booting $(basename "$boot_kernel") with ${tests[*]} (timeout ${timeout} s, console in build/vm/console.log)"
+say "booting $(basename "$boot_kernel") ($guest guest${sd_root_tar:+, $lsm}) with ${tests[*]} (timeout ${timeout} s, console in build/vm/console.log)"
 t_boot=$EPOCHREALTIME
 set +e
 timeout -k 5 "$timeout" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-2048}" \
+	-accel tcg -cpu max -smp "${VM_SMP:-2}" -m "${VM_MEM:-$([ "$guest" = systemd ] && echo 4096 || echo 2048)}" \
 	-nographic -no-reboot -nic none \
 	-kernel "$boot_kernel" -initrd "$img" -append "$append" ${VM_QEMU_ARGS:-} </dev/null 2>&1 |
 	{
