@@ -323,9 +323,15 @@ async function restore(r: RestoreRun): Promise<void> {
 
 /** runc's criuApplyCgroups: CRIU itself goes into the container's cgroups, limits set. */
 async function applyCgroups(r: RestoreRun, pid: number, req: CriuReq): Promise<void> {
-  // runc's order: the cgroups (a systemd unit: started with the pid), then the limits.
-  await r.cgroups.apply(pid);
-  await r.cgroups.set(containerResources(r.spec));
+  if (r.cgroups.systemd) {
+    // The unit starts with the pid (runc's order, apply then set): its
+    // properties can be set only then.
+    await r.cgroups.apply(pid);
+    await r.cgroups.set(containerResources(r.spec));
+  } else {
+    await r.cgroups.set(containerResources(r.spec));
+    await r.cgroups.apply(pid);
+  }
   const paths = r.cgroups.paths();
   if (paths[""] !== undefined && Object.keys(paths).length === 1) return;
   // cgroup v1: tell CRIU where the container's cgroups are.
