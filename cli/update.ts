@@ -126,16 +126,12 @@ export const command: Command = {
     } else {
       resources = req.resourcesFromFlags(ctx.flags, logWarn);
     }
-    for (const f of ["l3-cache-schema", "mem-bw-schema"]) {
-      if (ctx.flags[f]) {
-        throw new Error(
-          f === "l3-cache-schema"
-            ? "Intel RDT/CAT: l3 cache schema is not enabled"
-            : "Intel RDT/MBA: memory bandwidth schema is not enabled",
-        );
-      }
-    }
-    await updateContainer(ffiSys, ctx.global.root, ctx.args[0]!, resources);
+    // As runc, the schemas count with -r too.
+    const schema = (f: string) => (typeof ctx.flags[f] === "string" ? ctx.flags[f] as string : "");
+    await updateContainer(ffiSys, ctx.global.root, ctx.args[0]!, resources, {
+      l3CacheSchema: schema("l3-cache-schema"),
+      memBwSchema: schema("mem-bw-schema"),
+    });
     return 0;
   },
 };

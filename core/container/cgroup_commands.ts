@@ -17,9 +17,9 @@ import type { CgroupManager } from "../cgroups/cgroups.ts";
 import { exists } from "../cgroups/file.ts";
 import { openCgroups } from "../cgroups/container.ts";
 import { eventLine, statsJson } from "../cgroups/stats.ts";
-import type { LinuxResources } from "../spec/types.ts";
+import type { LinuxIntelRdt, LinuxResources } from "../spec/types.ts";
 import type { CgroupSys } from "../os/sys.ts";
-import { logError } from "../log.ts";
+import { logError, logWarn } from "../log.ts";
 
 async function open(
   sys: CgroupSys | undefined,
@@ -105,27 +105,108 @@ export async function psTable(root: string, id: string, psArgs: string[]): Promi
   return kept.join("\n") + "\n";
 }
 
+/** What `runc update --l3-cache-schema` and `--mem-bw-schema` ask for ("" for not given). */
+export interface IntelRdtUpdate {
+  l3CacheSchema: string;
+  memBwSchema: string;
+}
+
 /**
  * Applies new limits to a running container and records them in its state
- * (`runc update`). Only the fields present are written.
+ * (`runc update`). Only the fields present are written. As runc 1.1, new
+ * Intel RDT schemas take the place of both saved ones (a schema not given
+ * is dropped from the config); a container without intelRdt gets a group of
+ * its own, the init put in it. When the schemata cannot be written, the
+ * cgroup limits and the schemata are set back and the state is unchanged.
  *
  * @param sys bpf(2) for v2 device rules
  * @param r the limits (see update_request.ts)
+ * @param rdt the Intel RDT schemas, when either is given
  */
 export async function updateContainer(
   sys: CgroupSys,
   root: string,
   id: string,
   r: LinuxResources,
+  rdt?: IntelRdtUpdate,
 ): Promise<void> {
   const { st, cg } = await open(sys, root, id);
+  const wantsRdt = rdt !== undefined && (rdt.l3CacheSchema !== "" || rdt.memBwSchema !== "");
+  const rdtModule = wantsRdt ? await import("../intelrdt/intelrdt.ts") : undefined;
+  rdtModule?.checkUpdate(rdt!.l3CacheSchema, rdt!.memBwSchema);
   await withLock(stateDir(root, id), async () => {
     if (containerStatus(root, st) === "stopped") throw new StateError("container not running");
-    await need(cg, id).set(r);
+    const old = st.config.linux?.resources ?? {};
+    const cgroups = need(cg, id);
     st.config.linux ??= {};
-    st.config.linux.resources = mergeResources(st.config.linux.resources ?? {}, r);
+    if (!rdtModule) {
+      await cgroups.set(r);
+    } else {
+      const was = st.config.linux.intelRdt;
+      const config: LinuxIntelRdt = { ...was };
+      delete config.l3CacheSchema;
+      delete config.memBwSchema;
+      if (rdt!.l3CacheSchema) config.l3CacheSchema = rdt!.l3CacheSchema;
+      if (rdt!.memBwSchema) config.memBwSchema = rdt!.memBwSchema;
+      const m = rdtModule.newManager(was ?? {}, id, st.intelRdtPath ?? "");
+      if (!m) throw new rdtModule.IntelRdtError(rdtModule.NOT_MOUNTED);
+      // As runc: a container without intelRdt has its group made (the init put
+      // in it) first; here it goes again when the update fails, as the state
+      // would not know it.
+      const made = was ? false : m.apply(st.initPid);
+      const unmake = () => {
+        if (made) rdtModule.removeGroup(m.path);
+      };
+      try {
+        await cgroups.set(r);
+      } catch (e) {
+        try {
+          unmake();
+        } catch (e2) {
+          logWarn((e2 as Error).message);
+        }
+        throw e;
+      }
+      try {
+        m.set(config);
+      } catch (e) {
+        await setBack(cgroups, old, r, () => (was ? m.set(was) : unmake()));
+        throw e;
+      }
+      st.config.linux.intelRdt = config;
+      st.intelRdtPath = m.path;
+    }
+    st.config.linux.resources = mergeResources(old, r);
     await writeState(stateDir(root, id), st);
   });
+}
+
+/** runc's roll-back of a failed update: the saved limits (of the fields updated) and schemata again. */
+async function setBack(
+  cg: CgroupManager,
+  old: LinuxResources,
+  r: LinuxResources,
+  rdt: () => void,
+): Promise<void> {
+  const back: LinuxResources = {};
+  for (const k of ["memory", "cpu", "pids", "blockIO", "unified"] as const) {
+    if (r[k] !== undefined && old[k] !== undefined) (back as Record<string, unknown>)[k] = old[k];
+  }
+  const inconsistent = "your state.json and actual configs might be inconsistent.";
+  try {
+    await cg.set(back);
+  } catch (e) {
+    logWarn(
+      `Setting back cgroup configs failed due to error: ${(e as Error).message}, ${inconsistent}`,
+    );
+  }
+  try {
+    rdt();
+  } catch (e) {
+    logWarn(
+      `Setting back intelrdt configs failed due to error: ${(e as Error).message}, ${inconsistent}`,
+    );
+  }
 }
 
 /** The saved resources with an update's fields laid over them. */
@@ -145,7 +226,43 @@ export async function statsEvent(root: string, id: string): Promise<string> {
   if (containerStatus(root, st) === "stopped") {
     throw new StateError(`container with id ${id} is not running`);
   }
-  return eventLine("stats", id, statsJson(need(cg, id).stats()));
+  return statsLine(id, need(cg, id), await intelRdtReader(st, id));
+}
+
+/** A stats line: the cgroups' statistics and, when the container has a group, intel_rdt. */
+function statsLine(id: string, cg: CgroupManager, rdt: (() => string) | undefined): string {
+  const line = eventLine("stats", id, statsJson(cg.stats()));
+  if (!rdt) return line;
+  const text = rdt();
+  return line.replace(
+    `"intel_rdt":{},"network_interfaces"`,
+    () => `"intel_rdt":${text},"network_interfaces"`,
+  );
+}
+
+/**
+ * Reads the container's `intel_rdt` statistics as JSON text; undefined when
+ * it has no Intel RDT group or resctrl is gone (the modules are loaded only
+ * for a container with one).
+ */
+async function intelRdtReader(
+  st: ContainerState,
+  id: string,
+): Promise<(() => string) | undefined> {
+  if (!st.intelRdtPath || !st.config.linux?.intelRdt) return undefined;
+  const [{ newManager }, { intelRdtJson, intelRdtStats }] = await Promise.all([
+    import("../intelrdt/intelrdt.ts"),
+    import("../intelrdt/stats.ts"),
+  ]);
+  const m = newManager(st.config.linux.intelRdt, id, st.intelRdtPath);
+  if (!m) return undefined;
+  return () => {
+    try {
+      return intelRdtJson(intelRdtStats(m));
+    } catch (e) {
+      throw new StateError(`unable to get container Intel RDT stats: ${(e as Error).message}`);
+    }
+  };
 }
 
 /**
@@ -168,10 +285,11 @@ export async function streamEvents(
     throw new StateError(`container with id ${id} is not running`);
   }
   const cg = need(maybe, id);
+  const rdt = await intelRdtReader(st, id);
   let done = false;
   const ticker = setInterval(() => {
     try {
-      emit(eventLine("stats", id, statsJson(cg.stats())));
+      emit(statsLine(id, cg, rdt));
     } catch (e) {
       logError((e as Error).message);
     }

@@ -37,6 +37,7 @@ import {
   selinuxEnabled,
 } from "../os/host.ts";
 import { testKillPoint } from "../init/kill_points.ts";
+import type { IntelRdtManager } from "../intelrdt/intelrdt.ts";
 
 /** What `create` and `run` take from the command line. */
 export interface CreateOptions {
@@ -98,12 +99,17 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   const rootfs = absPath(spec.root?.path ?? "rootfs", bundle);
   const seccomp = await loadSeccomp(sys, spec);
 
+  // Loaded only for a config with intelRdt (validation found resctrl mounted).
+  const rdt = spec.linux?.intelRdt ? await intelRdtManager(spec, opts.id) : undefined;
+  let rdtMade = false;
+
   const setup = await ContainerSetup.begin(sys, {
     root: opts.root,
     id: opts.id,
     spec,
     systemdCgroup: opts.systemdCgroup,
     rootlessCgroups: opts.rootless.cgroups,
+    intelRdtPath: rdt?.owned ? rdt.path : undefined,
   });
   testKillPoint("recorded");
   logPhase("create: set-up recorded");
@@ -181,6 +187,10 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
         } catch (e) {
           throw new InitError(`unable to apply cgroup configuration: ${(e as Error).message}`);
         }
+        if (rdt) {
+          rdtMade = applyIntelRdt(rdt, pid);
+          setIntelRdt(spec, rdt);
+        }
         testKillPoint("joined");
         logPhase("create: limits set");
       },
@@ -209,6 +219,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
           cgroupPaths: cgroups.paths(),
           rootlessCgroups: opts.rootless.cgroups,
           ...(cgroups.systemd ? { systemdCgroup: cgroups.systemd } : {}),
+          ...(rdt ? { intelRdtPath: rdt.path } : {}),
         };
         await setup.record(state);
         if (opts.pidFile) await writePidFile(opts.pidFile, pid);
@@ -220,7 +231,51 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   } catch (e) {
     if (consoleFd !== undefined) sys.close(consoleFd);
     await setup.abort(initPid);
+    // The set-up removes the container's own group; a closID group only if made here.
+    if (rdt && rdtMade && !rdt.owned) {
+      const { removeGroup } = await import("../intelrdt/intelrdt.ts");
+      try {
+        removeGroup(rdt.path);
+      } catch (e2) {
+        logWarn((e2 as Error).message);
+      }
+    }
     throw e;
+  }
+}
+
+/** The container's Intel RDT group manager. */
+async function intelRdtManager(spec: Spec, id: string): Promise<IntelRdtManager> {
+  const { IntelRdtError, NOT_MOUNTED, newManager } = await import("../intelrdt/intelrdt.ts");
+  const m = newManager(spec.linux?.intelRdt, id);
+  if (!m) throw new IntelRdtError(NOT_MOUNTED);
+  return m;
+}
+
+/** Puts the waiting init in its Intel RDT group; whether the group was made here. */
+function applyIntelRdt(rdt: IntelRdtManager, pid: number): boolean {
+  try {
+    return rdt.apply(pid);
+  } catch (e) {
+    throw new InitError(`unable to apply Intel RDT configuration: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Writes the group's schemata, in runc's words when that fails (runc sets
+ * them when the init asks for its prestart hooks, or, without a mount
+ * namespace, when it is ready).
+ */
+function setIntelRdt(spec: Spec, rdt: IntelRdtManager): void {
+  try {
+    rdt.set(spec.linux!.intelRdt!);
+  } catch (e) {
+    const stage = (spec.linux?.namespaces ?? []).some((n) => n.type === "mount")
+      ? "procHooks"
+      : "ready";
+    throw new InitError(
+      `error setting Intel RDT config for ${stage} process: ${(e as Error).message}`,
+    );
   }
 }
 

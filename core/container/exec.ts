@@ -11,7 +11,7 @@ import { readBoundedText } from "../spec/load.ts";
 import { checkProcessLabels } from "../spec/validate.ts";
 import { planExec } from "../init/plan_exec.ts";
 import { containerStatus, readState, StateError } from "../state/state.ts";
-import { runInit, startStubJoined } from "../init/stub.ts";
+import { InitError, runInit, startStubJoined } from "../init/stub.ts";
 import { writePidFile } from "../state/pid_file.ts";
 import { loadSeccomp } from "../seccomp/load.ts";
 import { debugEnabled } from "../log.ts";
@@ -170,8 +170,9 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     );
     pid = await runInit(sys, ops, stub, {
       // Known from here on, so a failure below kills and reaps it.
-      onPid: (p) => {
+      onPid: async (p) => {
         pid = p;
+        if (st.intelRdtPath) await joinIntelRdt(st.intelRdtPath, p);
       },
       onConsole: consoleHandler(sys, opts.consoleSocket, (fd) => (consoleFd = fd)),
       onSeccompListener: async (p, fd) => {
@@ -204,6 +205,16 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
     consoleFd !== undefined && host ? { master: consoleFd, host } : undefined,
   );
   return exitCodeOf(raw);
+}
+
+/** Puts an exec'd process in the container's Intel RDT group (its module loaded only then). */
+async function joinIntelRdt(path: string, pid: number): Promise<void> {
+  const { joinGroup } = await import("../intelrdt/intelrdt.ts");
+  try {
+    joinGroup(path, pid);
+  } catch (e) {
+    throw new InitError(`error adding pid ${pid} to Intel RDT: ${(e as Error).message}`);
+  }
 }
 
 function setgroupsDenied(pid: number): boolean {

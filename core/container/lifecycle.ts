@@ -230,6 +230,15 @@ export async function deleteContainer(
     }
     await cgroups.destroy().catch((e) => logError((e as Error).message));
   }
+  if (st.intelRdtPath) {
+    // The container's own Intel RDT group goes; a closID group is left (runc's Destroy).
+    const { destroyGroup } = await import("../intelrdt/intelrdt.ts");
+    try {
+      destroyGroup(st.config.linux?.intelRdt, st.intelRdtPath);
+    } catch (e) {
+      logError((e as Error).message);
+    }
+  }
   Deno.removeSync(dir, { recursive: true });
   // As runc: poststop hooks run once the container is gone, and a failure is
   // logged without failing the delete.

@@ -29,6 +29,8 @@ interface Creating {
   cgroupExisted?: boolean;
   /** The systemd unit (the systemd driver), stopped when the set-up is undone. */
   systemdCgroup?: SystemdCgroup;
+  /** The container's own Intel RDT group, removed with it (see SetupOptions). */
+  intelRdtPath?: string;
 }
 
 /** How a container's set-up begins. */
@@ -42,6 +44,11 @@ export interface SetupOptions {
   rootlessCgroups: boolean;
   /** The cgroup mount point; default /sys/fs/cgroup (tests give a temp hierarchy). */
   cgroupRoot?: string | undefined;
+  /**
+   * The container's own Intel RDT group (no closID), which a set-up that
+   * fails removes, as runc's Destroy does.
+   */
+  intelRdtPath?: string | undefined;
 }
 
 /** A container being set up: its directory, its cgroups, and how to undo both. */
@@ -52,6 +59,7 @@ export class ContainerSetup {
     readonly dir: string,
     /** The container's cgroups, recorded but not made yet. */
     readonly cgroups: CgroupManager,
+    private readonly intelRdtPath?: string,
   ) {}
 
   /**
@@ -87,11 +95,12 @@ export class ContainerSetup {
         rootlessCgroups: opts.rootlessCgroups,
         cgroupExisted: cgroups.exists(),
         ...(cgroups.systemd ? { systemdCgroup: cgroups.systemd } : {}),
+        ...(opts.intelRdtPath ? { intelRdtPath: opts.intelRdtPath } : {}),
       };
       const tmp = `${dir}/.${CREATING_FILE}.tmp`;
       Deno.writeTextFileSync(tmp, JSON.stringify(creating), { mode: 0o600 });
       Deno.renameSync(tmp, `${dir}/${CREATING_FILE}`);
-      return new ContainerSetup(sys, dir, cgroups);
+      return new ContainerSetup(sys, dir, cgroups, opts.intelRdtPath);
     } catch (e) {
       Deno.removeSync(dir, { recursive: true });
       throw e;
@@ -124,6 +133,7 @@ export class ContainerSetup {
     await this.cgroups.destroy().catch((e) =>
       logWarn(`failed to remove cgroups: ${(e as Error).message}`)
     );
+    await removeIntelRdtGroup(this.intelRdtPath);
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
 }
@@ -164,7 +174,19 @@ export async function removeUnfinished(sys: Sys, dir: string): Promise<void> {
     }
     await cgroups.destroy().catch((e) => logWarn((e as Error).message));
   }
+  await removeIntelRdtGroup(creating?.intelRdtPath);
   try {
     Deno.removeSync(dir, { recursive: true });
   } catch { /* gone */ }
+}
+
+/** Removes a set-up's Intel RDT group, its module loaded only when there is one. */
+async function removeIntelRdtGroup(path: string | undefined): Promise<void> {
+  if (!path) return;
+  const { removeGroup } = await import("../intelrdt/intelrdt.ts");
+  try {
+    removeGroup(path);
+  } catch (e) {
+    logWarn((e as Error).message);
+  }
 }

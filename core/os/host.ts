@@ -2,11 +2,13 @@
  * Facts about the host and the calling process that several layers decide
  * on: the effective ids, whether we run in a user namespace, whether the
  * runtime runs rootless (decided once, from `--rootless` and the ids), which
- * LSMs are on, the mount table, and whether the kernel is new enough. Read
- * from /proc and /sys when asked; only the effective ids are kept once read.
+ * LSMs are on, the mount table (and the resctrl mount in it), and whether the
+ * kernel is new enough. Read from /proc and /sys when asked; only the
+ * effective ids are kept once read.
  *
  * @module
  */
+import { exists } from "./path.ts";
 
 /** The oldest kernel this runtime supports (TIOCGPTPEER, the newest call it cannot do without, is 4.13). */
 export const MIN_KERNEL = { major: 4, minor: 14 } as const;
@@ -114,6 +116,8 @@ export interface MountInfo {
   point: string;
   /** The file system type. */
   fstype: string;
+  /** The super block's options (the last field: `rw,mba_MBps`). */
+  superOptions: string;
 }
 
 /** This process's mount table, from /proc/self/mountinfo ([] without /proc). */
@@ -124,15 +128,75 @@ export function mountInfo(): MountInfo[] {
   } catch {
     return [];
   }
+  return parseMountInfo(text);
+}
+
+/**
+ * The lines of a mountinfo file (proc(5)): `ID PARENT MAJ:MIN ROOT POINT
+ * OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS`.
+ *
+ * @param text the file's text
+ * @returns its mounts, in order
+ */
+export function parseMountInfo(text: string): MountInfo[] {
   const out: MountInfo[] = [];
   for (const line of text.split("\n")) {
     const [left, right] = line.split(" - ");
     const f = left?.split(" ");
-    const fstype = right?.split(" ")[0];
+    const [fstype, , superOptions] = right?.split(" ") ?? [];
     if (!f || f[3] === undefined || f[4] === undefined || !fstype) continue;
-    out.push({ root: unescapeOctal(f[3]), point: unescapeOctal(f[4]), fstype });
+    out.push({
+      root: unescapeOctal(f[3]),
+      point: unescapeOctal(f[4]),
+      fstype,
+      superOptions: superOptions ?? "",
+    });
   }
   return out;
+}
+
+/**
+ * The environment variable that names a directory to take as the resctrl
+ * mount instead of the one in /proc/self/mountinfo: a test hook, so the Intel
+ * RDT code runs against plain files on hosts without RDT
+ * (tests/integration/intelrdt_test.ts).
+ */
+export const RESCTRL_ROOT_ENV = "RUNC_TEST_RESCTRL_ROOT";
+
+/** Where the Intel RDT "resource control" file system is mounted. */
+export interface ResctrlMount {
+  /** The mount point, e.g. /sys/fs/resctrl. */
+  point: string;
+  /** Mounted with `-o mba_MBps`: memory bandwidth in MBps (the MBA software controller). */
+  mbaMBps: boolean;
+}
+
+/**
+ * The first resctrl mount of this process's mount table (as runc 1.1 finds
+ * it), or the directory {@linkcode RESCTRL_ROOT_ENV} names.
+ *
+ * @param mounts the mount table; default this process's
+ * @returns the mount, or undefined when resctrl is not mounted
+ */
+export function resctrlMount(mounts?: MountInfo[]): ResctrlMount | undefined {
+  const given = Deno.env.get(RESCTRL_ROOT_ENV);
+  if (given) return { point: given, mbaMBps: false };
+  const m = (mounts ?? mountInfo()).find((m) => m.fstype === "resctrl");
+  if (!m) return undefined;
+  return { point: m.point, mbaMBps: `,${m.superOptions},`.includes(",mba_MBps,") };
+}
+
+/**
+ * Whether a resctrl mount offers a resource, as runc 1.1 checks it: its info
+ * directory (the kernel makes info/L3 and info/MB only where the CPU has
+ * them); MB also with `-o mba_MBps`, which needs it.
+ *
+ * @param m the mount
+ * @param resource `L3` (cache allocation) or `MB` (memory bandwidth allocation)
+ */
+export function resctrlOffers(m: ResctrlMount, resource: "L3" | "MB"): boolean {
+  if (resource === "MB" && m.mbaMBps) return true;
+  return exists(`${m.point}/info/${resource}`);
 }
 
 // mountinfo escapes space, tab, newline and backslash as \ooo.

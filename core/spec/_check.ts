@@ -7,7 +7,14 @@
 
 import { goQuote } from "./_go.ts";
 import { cleanPath, exists, joinPath } from "../os/path.ts";
-import { apparmorEnabled, type MountInfo, mountInfo, selinuxEnabled } from "../os/host.ts";
+import {
+  apparmorEnabled,
+  type MountInfo,
+  mountInfo,
+  resctrlMount,
+  resctrlOffers,
+  selinuxEnabled,
+} from "../os/host.ts";
 import { SpecError } from "./errors.ts";
 import type { LinuxNamespace, Spec } from "./types.ts";
 
@@ -23,6 +30,8 @@ export interface HostFacts {
   capLastCap?: number;
   /** /sys/fs/cgroup is a cgroup2 (unified) mount. */
   cgroup2Unified?: boolean;
+  /** The Intel RDT resctrl file system is mounted. */
+  intelRdt?: boolean;
   /** resctrl has L3 CAT. */
   intelRdtCat?: boolean;
   /** resctrl has MBA. */
@@ -91,8 +100,9 @@ const PROBES: { [K in keyof HostFacts]-?: () => NonNullable<HostFacts[K]> } = {
     return Number.isSafeInteger(n) && n > 0 ? n : 40;
   },
   cgroup2Unified: () => exists("/sys/fs/cgroup/cgroup.controllers"),
-  intelRdtCat: () => exists("/sys/fs/resctrl/info/L3"),
-  intelRdtMba: () => exists("/sys/fs/resctrl/info/MB"),
+  intelRdt: () => resctrlMount() !== undefined,
+  intelRdtCat: () => resctrlHas("L3"),
+  intelRdtMba: () => resctrlHas("MB"),
   apparmorEnabled,
   systemdRunning: () => {
     try {
@@ -103,6 +113,11 @@ const PROBES: { [K in keyof HostFacts]-?: () => NonNullable<HostFacts[K]> } = {
   },
   fsType: () => fsTypeFromMountinfo,
 };
+
+function resctrlHas(resource: "L3" | "MB"): boolean {
+  const m = resctrlMount();
+  return m !== undefined && resctrlOffers(m, resource);
+}
 
 /**
  * The type of the file system that holds path, from /proc/self/mountinfo: the

@@ -239,6 +239,15 @@ export const intelRdtCheck: Check = {
         "linux.intelRdt.memBwSchema",
       );
     }
+    // runc 1.1 ignores a closID (or an empty intelRdt) where resctrl is not
+    // mounted; the runtime-spec wants an error, and runc 1.3 gives this one.
+    if (!host(ctx, "intelRdt")) {
+      fail(
+        "intelRdt",
+        "intelRdt is specified in config, but Intel RDT is not enabled",
+        "linux.intelRdt",
+      );
+    }
     return [];
   },
 };

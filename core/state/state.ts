@@ -45,6 +45,11 @@ export interface ContainerState {
    * absent with the fs driver.
    */
   systemdCgroup?: SystemdCgroup;
+  /**
+   * The container's Intel RDT group (runc's `intel_rdt_path`), when its
+   * config has intelRdt.
+   */
+  intelRdtPath?: string;
 }
 
 /** The statuses of the OCI runtime-spec (plus runc's `paused`). */

@@ -157,3 +157,37 @@ Deno.test(
     assert(!exists(setup.dir), "state directory left");
   }),
 );
+
+Deno.test(
+  "the container's own Intel RDT group is recorded, and removed by abort and by delete's clean-up",
+  withFixture(async ({ root, cgroups }) => {
+    const { sys } = fakeSys([]);
+    const group = `${root}-resctrl/c1`;
+    const beginRdt = () =>
+      ContainerSetup.begin(sys, {
+        root,
+        id: "c1",
+        spec: spec(),
+        rootlessCgroups: false,
+        cgroupRoot: cgroups,
+        intelRdtPath: group,
+      });
+    try {
+      let setup = await beginRdt();
+      const creating = JSON.parse(Deno.readTextFileSync(`${setup.dir}/${CREATING_FILE}`));
+      assertEquals(creating.intelRdtPath, group);
+      Deno.mkdirSync(group, { recursive: true });
+      Deno.writeTextFileSync(`${group}/tasks`, "1234\n");
+      await setup.abort(0);
+      assert(!exists(group), "abort left the group");
+      // Killed after the group was made: delete --force's clean-up removes it.
+      setup = await beginRdt();
+      Deno.mkdirSync(group);
+      await removeUnfinished(sys, setup.dir);
+      assert(!exists(group), "the clean-up left the group");
+      assert(!exists(setup.dir));
+    } finally {
+      Deno.removeSync(`${root}-resctrl`, { recursive: true });
+    }
+  }),
+);

@@ -19,6 +19,7 @@ const LAYERS = [
   "ffi/",
   "core/init/",
   "core/cgroups/",
+  "core/intelrdt/",
   "core/state/",
   "core/hooks/",
   "core/seccomp/",

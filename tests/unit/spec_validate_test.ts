@@ -18,6 +18,7 @@ const HOST = {
   selinuxEnabled: false,
   capLastCap: 40,
   cgroup2Unified: false,
+  intelRdt: true,
   intelRdtCat: false,
   intelRdtMba: false,
   apparmorEnabled: false,
@@ -580,6 +581,23 @@ Deno.test("check intelRdt", () => {
     "intelRdt.memBwSchema is specified in config, but Intel RDT/MBA is not enabled",
   );
   assertEquals(accepts("intelRdt", mb, { ...CTX, host: { ...HOST, intelRdtMba: true } }), []);
+  // Without resctrl: a schema has runc 1.1's words (above); a closID alone,
+  // or an empty intelRdt, which runc 1.1 would ignore, is refused too.
+  const none = { ...CTX, host: { ...HOST, intelRdt: false } };
+  for (const rdt of [{ closID: "web" }, {}]) {
+    refuses(
+      "intelRdt",
+      mutate((s) => s.linux!.intelRdt = rdt),
+      "intelRdt is specified in config, but Intel RDT is not enabled",
+      none,
+    );
+  }
+  refuses(
+    "intelRdt",
+    l3,
+    "intelRdt.l3CacheSchema is specified in config, but Intel RDT/CAT is not enabled",
+    none,
+  );
 });
 
 Deno.test("check rootless", () => {
