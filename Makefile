@@ -208,7 +208,7 @@ uninstall:
 
 # --- What a fresh Debian machine needs (as root).
 # npm (to fetch the pinned Deno) comes from Debian only where no Node.js is installed.
-DEBIAN_PACKAGES := make gcc libc6-dev musl-tools busybox-static libseccomp2 procps git uidmap
+DEBIAN_PACKAGES := make gcc libc6-dev musl-tools busybox-static libseccomp2 procps git uidmap dbus-daemon
 deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEBIAN_PACKAGES)

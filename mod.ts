@@ -38,7 +38,7 @@ export {
 } from "./core/state/state.ts";
 export { defaultSpec, type DefaultSpecOptions } from "./core/spec/template.ts";
 export type * from "./core/spec/types.ts";
-export type { CgroupPaths } from "./core/cgroups/cgroups.ts";
+export type { CgroupPaths, SystemdCgroup } from "./core/cgroups/cgroups.ts";
 export type { Rootless } from "./core/os/host.ts";
 export type { Created, CreateOptions };
 

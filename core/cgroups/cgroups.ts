@@ -19,6 +19,24 @@ export type FreezerState = "THAWED" | "FROZEN";
  */
 export type CgroupPaths = Record<string, string>;
 
+/**
+ * The systemd unit that holds a container's cgroup (`--systemd-cgroup`), as
+ * state.json records it; the first three fields are runc's config.cgroups
+ * `parent`, `scope_prefix` and `name` (linux.cgroupsPath `slice:prefix:name`).
+ */
+export interface SystemdCgroup {
+  /** The slice given ("": the default, system.slice or user.slice). */
+  parent: string;
+  /** The scope's prefix (runc's default `runc`). */
+  scope_prefix: string;
+  /** The scope's name (the container id by default), or a `.slice`. */
+  name: string;
+  /** The unit: `PREFIX-NAME.scope`, or NAME when it is a slice. */
+  unit: string;
+  /** Made through the user's systemd instance (a rootless container). */
+  rootless: boolean;
+}
+
 /** The cgroups of one container. */
 export interface CgroupManager {
   /**
@@ -37,7 +55,8 @@ export interface CgroupManager {
 
   /**
    * Creates the directories without moving a process (apply with no pid); set
-   * can then run before the process joins.
+   * can then run before the process joins. The systemd driver makes nothing
+   * here: systemd creates the unit's cgroup when apply starts it with the pid.
    */
   create(): void;
 
@@ -45,9 +64,12 @@ export interface CgroupManager {
    * Writes the resource limits into the cgroup files. Absent fields are left
    * as they are, so update can pass only what changed.
    *
+   * The systemd driver sets the unit's properties first (over D-Bus), so
+   * the result may be a promise: await it.
+   *
    * @param resources the spec's linux.resources
    */
-  set(resources: LinuxResources): void;
+  set(resources: LinuxResources): void | Promise<void>;
 
   /** Freezes every process of the cgroup and waits until the kernel says FROZEN. */
   freeze(): Promise<void>;
@@ -76,6 +98,9 @@ export interface CgroupManager {
 
   /** The cgroup directories, for state.json; reopen with manager.ts's fromPaths. */
   paths(): CgroupPaths;
+
+  /** The systemd unit holding the cgroup (the systemd driver), for state.json. */
+  readonly systemd?: SystemdCgroup;
 
   /** The directory of one controller (`""`: unified), if the container has one. */
   path(controller: string): string | undefined;

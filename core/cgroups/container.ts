@@ -7,7 +7,7 @@
  * @module
  */
 import type { LinuxResources, Spec } from "../spec/types.ts";
-import type { CgroupManager, CgroupPaths } from "./cgroups.ts";
+import type { CgroupManager, CgroupPaths, SystemdCgroup } from "./cgroups.ts";
 import type { CgroupSys } from "../os/sys.ts";
 import { containerRules } from "./devices.ts";
 import { CgroupError, writeProcs } from "./file.ts";
@@ -51,14 +51,15 @@ export interface NewCgroupOptions {
  *
  * @throws CgroupError `container's cgroup unexpectedly frozen`
  */
-export function newContainerCgroups(
+export async function newContainerCgroups(
   sys: CgroupSys,
   spec: Spec,
   opts: NewCgroupOptions,
-): CgroupManager {
-  const m = newManager({
+): Promise<CgroupManager> {
+  const m = await newManager({
     id: opts.id,
     cgroupsPath: spec.linux?.cgroupsPath,
+    annotations: spec.annotations,
     systemd: opts.systemd ?? false,
     rootless: opts.rootless,
     sys,
@@ -89,14 +90,16 @@ export function newContainerCgroups(
  * @param sys the syscall surface (bpf for v2 device rules)
  * @param paths the cgroup directories recorded for it
  * @param rootless cgroups the user may not manage are skipped (as recorded at create)
+ * @param systemd the systemd unit recorded (the systemd driver), if any
  */
-export function openCgroups(
+export async function openCgroups(
   sys: CgroupSys | undefined,
   paths: CgroupPaths | undefined,
   rootless: boolean,
-): CgroupManager | undefined {
+  systemd?: SystemdCgroup,
+): Promise<CgroupManager | undefined> {
   if (!paths || Object.keys(paths).length === 0) return undefined;
-  return fromPaths(paths, { sys, rootless });
+  return await fromPaths(paths, { sys, rootless, systemd });
 }
 
 /**

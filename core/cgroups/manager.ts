@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CgroupManager, CgroupPaths } from "./cgroups.ts";
+import type { CgroupManager, CgroupPaths, SystemdCgroup } from "./cgroups.ts";
 import type { CgroupSys } from "../os/sys.ts";
 import { CgroupError } from "./file.ts";
 import { HybridManager } from "./hybrid.ts";
@@ -39,21 +39,37 @@ export interface ManagerOptions {
   mode?: Mode;
   /** bpf(2) for v2 device rules, and the cgroup.procs writes off the main thread. */
   sys?: CgroupSys | undefined;
+  /** The spec's annotations (the systemd driver's `org.systemd.property.*`). */
+  annotations?: Record<string, string> | undefined;
 }
 
+/** runc's words where the systemd driver is asked for and systemd does not run. */
+export const NO_SYSTEMD = "systemd not running on this host, cannot use systemd cgroups manager";
+
 /**
- * The manager of a new container's cgroups (nothing is created yet).
+ * The manager of a new container's cgroups (nothing is created yet): the
+ * systemd driver's (loaded only then) or the fs one's ({@linkcode newFsManager}).
  *
  * @throws CgroupError for the systemd driver where systemd does not run
  */
-export function newManager(opts: ManagerOptions): CgroupManager {
-  if (opts.systemd) {
-    parseSystemdPath(opts.cgroupsPath, opts.id);
-    if (!systemdRunning()) {
-      throw new CgroupError("systemd not running on this host, cannot use systemd cgroups manager");
-    }
-    throw new CgroupError("the systemd cgroup driver is not implemented yet");
-  }
+export async function newManager(opts: ManagerOptions): Promise<CgroupManager> {
+  if (!opts.systemd) return newFsManager(opts);
+  parseSystemdPath(opts.cgroupsPath, opts.id);
+  if (!systemdRunning()) throw new CgroupError(NO_SYSTEMD);
+  const { newSystemdManager } = await import("./systemd/manager.ts");
+  return await newSystemdManager({
+    id: opts.id,
+    cgroupsPath: opts.cgroupsPath,
+    annotations: opts.annotations,
+    rootless: opts.rootless ?? false,
+    sys: opts.sys,
+    ...(opts.root !== undefined ? { root: opts.root } : {}),
+    ...(opts.mode !== undefined ? { mode: opts.mode } : {}),
+  });
+}
+
+/** The fs driver's manager of a new container's cgroups (nothing is created yet). */
+export function newFsManager(opts: ManagerOptions): CgroupManager {
   const root = opts.root ?? DEFAULT_ROOT;
   const mode = opts.mode ?? detectMode(root);
   const own = opts.own ?? ownCgroups();
@@ -75,16 +91,39 @@ export function newManager(opts: ManagerOptions): CgroupManager {
   return new V1Manager(paths, { mounts, rootless, sys: opts.sys });
 }
 
+/** How a container's cgroups are reopened. */
+export interface ReopenOptions {
+  /** The cgroup mount point; default /sys/fs/cgroup. */
+  root?: string;
+  /** bpf(2) for v2 device rules. */
+  sys?: CgroupSys | undefined;
+  /** The container's cgroups are rootless ones. */
+  rootless?: boolean;
+  /** The systemd unit state.json recorded (the systemd driver). */
+  systemd?: SystemdCgroup | undefined;
+}
+
 /**
- * Reopens a container's cgroups from the paths saved in state.json.
+ * Reopens a container's cgroups from the paths saved in state.json; with a
+ * systemd unit recorded, the systemd driver's manager (loaded only then).
  *
  * @param paths the saved record (`""`: the unified directory)
- * @param opts the cgroup root (to tell a v2 host) and bpf(2)
+ * @param opts the cgroup root (to tell a v2 host), bpf(2), the unit
  */
-export function fromPaths(
+export async function fromPaths(
   paths: CgroupPaths,
-  opts: { root?: string; sys?: CgroupSys | undefined; rootless?: boolean } = {},
-): CgroupManager {
+  opts: ReopenOptions = {},
+): Promise<CgroupManager> {
+  if (!opts.systemd) return fsFromPaths(paths, opts);
+  const { reopenSystemdManager } = await import("./systemd/manager.ts");
+  return reopenSystemdManager(paths, opts.systemd, {
+    sys: opts.sys,
+    ...(opts.root !== undefined ? { root: opts.root } : {}),
+  });
+}
+
+/** {@linkcode fromPaths} for the fs driver. */
+export function fsFromPaths(paths: CgroupPaths, opts: ReopenOptions = {}): CgroupManager {
   const root = opts.root ?? DEFAULT_ROOT;
   const keys = Object.keys(paths);
   if (keys.length === 1 && keys[0] === "" && detectMode(root) === "unified") {

@@ -27,7 +27,10 @@ async function open(
   id: string,
 ): Promise<{ st: ContainerState; cg: CgroupManager | undefined }> {
   const st = await readState(root, id);
-  return { st, cg: openCgroups(sys, st.cgroupPaths, st.rootlessCgroups === true) };
+  return {
+    st,
+    cg: await openCgroups(sys, st.cgroupPaths, st.rootlessCgroups === true, st.systemdCgroup),
+  };
 }
 
 function need(cg: CgroupManager | undefined, id: string): CgroupManager {
@@ -137,7 +140,7 @@ export async function updateContainer(
     const cgroups = need(cg, id);
     st.config.linux ??= {};
     if (!rdtModule) {
-      cgroups.set(r);
+      await cgroups.set(r);
     } else {
       const was = st.config.linux.intelRdt;
       const config: LinuxIntelRdt = { ...was };
@@ -155,7 +158,7 @@ export async function updateContainer(
         if (made) rdtModule.removeGroup(m.path);
       };
       try {
-        cgroups.set(r);
+        await cgroups.set(r);
       } catch (e) {
         try {
           unmake();
@@ -167,7 +170,7 @@ export async function updateContainer(
       try {
         m.set(config);
       } catch (e) {
-        setBack(cgroups, old, r, () => (was ? m.set(was) : unmake()));
+        await setBack(cgroups, old, r, () => (was ? m.set(was) : unmake()));
         throw e;
       }
       st.config.linux.intelRdt = config;
@@ -179,14 +182,19 @@ export async function updateContainer(
 }
 
 /** runc's roll-back of a failed update: the saved limits (of the fields updated) and schemata again. */
-function setBack(cg: CgroupManager, old: LinuxResources, r: LinuxResources, rdt: () => void): void {
+async function setBack(
+  cg: CgroupManager,
+  old: LinuxResources,
+  r: LinuxResources,
+  rdt: () => void,
+): Promise<void> {
   const back: LinuxResources = {};
   for (const k of ["memory", "cpu", "pids", "blockIO", "unified"] as const) {
     if (r[k] !== undefined && old[k] !== undefined) (back as Record<string, unknown>)[k] = old[k];
   }
   const inconsistent = "your state.json and actual configs might be inconsistent.";
   try {
-    cg.set(back);
+    await cg.set(back);
   } catch (e) {
     logWarn(
       `Setting back cgroup configs failed due to error: ${(e as Error).message}, ${inconsistent}`,

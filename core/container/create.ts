@@ -103,7 +103,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
   const rdt = spec.linux?.intelRdt ? await intelRdtManager(spec, opts.id) : undefined;
   let rdtMade = false;
 
-  const setup = ContainerSetup.begin(sys, {
+  const setup = await ContainerSetup.begin(sys, {
     root: opts.root,
     id: opts.id,
     spec,
@@ -160,8 +160,9 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
           selinuxEnabled: selinuxEnabled(),
           extraEnv: listenFds > 0 ? [`LISTEN_FDS=${listenFds}`, "LISTEN_PID=1"] : [],
           seccomp,
-          // Only the hierarchies it could make (a rootless caller may lack some).
-          cgroupPaths: Object.fromEntries(
+          // Only the hierarchies it could make (a rootless caller may lack
+          // some); systemd makes its unit's while this plan is made.
+          cgroupPaths: cgroups.systemd ? cgroups.paths() : Object.fromEntries(
             Object.entries(cgroups.paths()).filter(([, p]) => exists(p)),
           ),
           setgroupsDenied: maps.denySetgroups,
@@ -181,7 +182,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
         if (plan.newUserns) await writeIdMaps(pid, uidMaps, gidMaps, maps);
         // The init waits, in the cgroups it inherited, until their limits are set.
         try {
-          cgroups.set(containerResources(spec));
+          await cgroups.set(containerResources(spec));
           delegateCgroup(spec, cgroups.paths()[""]);
         } catch (e) {
           throw new InitError(`unable to apply cgroup configuration: ${(e as Error).message}`);
@@ -217,6 +218,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
           config: spec,
           cgroupPaths: cgroups.paths(),
           rootlessCgroups: opts.rootless.cgroups,
+          ...(cgroups.systemd ? { systemdCgroup: cgroups.systemd } : {}),
           ...(rdt ? { intelRdtPath: rdt.path } : {}),
         };
         await setup.record(state);

@@ -114,7 +114,12 @@ export async function killContainer(
     return;
   }
   const { openCgroups, signalAll } = await import("../cgroups/container.ts");
-  const cgroups = openCgroups(undefined, st.cgroupPaths, st.rootlessCgroups === true);
+  const cgroups = await openCgroups(
+    undefined,
+    st.cgroupPaths,
+    st.rootlessCgroups === true,
+    st.systemdCgroup,
+  );
   const hasPidNs = ownPidNs(st);
   if (cgroups) {
     const signalled = await signalAll(sys, cgroups, sig, logWarn);
@@ -189,7 +194,12 @@ export async function deleteContainer(
     throw e;
   }
   const { openCgroups, signalAll } = await import("../cgroups/container.ts");
-  const cgroups = openCgroups(sys, st.cgroupPaths, st.rootlessCgroups === true);
+  const cgroups = await openCgroups(
+    sys,
+    st.cgroupPaths,
+    st.rootlessCgroups === true,
+    st.systemdCgroup,
+  );
   // With a pid namespace of its own, the init's death ends every process of
   // the container; other processes in its cgroup are not the container's
   // (runc's destroy kills the cgroup's processes only without one).

@@ -10,7 +10,7 @@
  */
 import type { Spec } from "../spec/types.ts";
 import type { Sys } from "../os/sys.ts";
-import type { CgroupManager, CgroupPaths } from "../cgroups/cgroups.ts";
+import type { CgroupManager, CgroupPaths, SystemdCgroup } from "../cgroups/cgroups.ts";
 import { newContainerCgroups, openCgroups, signalAll } from "../cgroups/container.ts";
 import { allPids } from "../cgroups/tree.ts";
 import { type ContainerState, stateDir, StateError, writeState } from "../state/state.ts";
@@ -27,6 +27,8 @@ interface Creating {
   rootlessCgroups: boolean;
   /** The container's cgroup was there before (a shared one): its processes are not ours. */
   cgroupExisted?: boolean;
+  /** The systemd unit (the systemd driver), stopped when the set-up is undone. */
+  systemdCgroup?: SystemdCgroup;
   /** The container's own Intel RDT group, removed with it (see SetupOptions). */
   intelRdtPath?: string;
 }
@@ -68,7 +70,7 @@ export class ContainerSetup {
    * @returns the set-up
    * @throws StateError `container with id exists: ID`, or a cgroup error (nothing is left then)
    */
-  static begin(sys: Sys, opts: SetupOptions): ContainerSetup {
+  static async begin(sys: Sys, opts: SetupOptions): Promise<ContainerSetup> {
     const dir = stateDir(opts.root, opts.id);
     // The root is private to its user, as runc makes it.
     Deno.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
@@ -81,7 +83,7 @@ export class ContainerSetup {
       throw e;
     }
     try {
-      const cgroups = newContainerCgroups(sys, opts.spec, {
+      const cgroups = await newContainerCgroups(sys, opts.spec, {
         id: opts.id,
         systemd: opts.systemdCgroup,
         rootless: opts.rootlessCgroups,
@@ -92,6 +94,7 @@ export class ContainerSetup {
         cgroupPaths: cgroups.paths(),
         rootlessCgroups: opts.rootlessCgroups,
         cgroupExisted: cgroups.exists(),
+        ...(cgroups.systemd ? { systemdCgroup: cgroups.systemd } : {}),
         ...(opts.intelRdtPath ? { intelRdtPath: opts.intelRdtPath } : {}),
       };
       const tmp = `${dir}/.${CREATING_FILE}.tmp`;
@@ -147,7 +150,12 @@ export async function removeUnfinished(sys: Sys, dir: string): Promise<void> {
   try {
     creating = JSON.parse(Deno.readTextFileSync(`${dir}/${CREATING_FILE}`)) as Creating;
   } catch { /* nothing recorded: only the directory */ }
-  const cgroups = openCgroups(sys, creating?.cgroupPaths, creating?.rootlessCgroups ?? false);
+  const cgroups = await openCgroups(
+    sys,
+    creating?.cgroupPaths,
+    creating?.rootlessCgroups ?? false,
+    creating?.systemdCgroup,
+  );
   // The stub and the init die with the CLI; what else is in cgroups the
   // set-up made (a hook's children) goes too, then the cgroups. A cgroup that
   // was there before is not the set-up's: it and its processes are left as they are.

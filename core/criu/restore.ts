@@ -108,7 +108,7 @@ export async function restoreContainer(sys: Sys, o: RestoreOptions): Promise<num
   if (terminal && foreground) host = findHostConsole(sys);
   if (!o.noSubreaper) sys.setSubreaper(true);
 
-  const setup = ContainerSetup.begin(sys, {
+  const setup = await ContainerSetup.begin(sys, {
     root: o.root,
     id: o.id,
     spec,
@@ -155,6 +155,7 @@ export async function restoreContainer(sys: Sys, o: RestoreOptions): Promise<num
           config: spec,
           cgroupPaths: cg.paths(),
           rootlessCgroups: o.rootless.cgroups,
+          ...(cg.systemd ? { systemdCgroup: cg.systemd } : {}),
         };
         await setup.record(state);
       },
@@ -322,8 +323,15 @@ async function restore(r: RestoreRun): Promise<void> {
 
 /** runc's criuApplyCgroups: CRIU itself goes into the container's cgroups, limits set. */
 async function applyCgroups(r: RestoreRun, pid: number, req: CriuReq): Promise<void> {
-  r.cgroups.set(containerResources(r.spec));
-  await r.cgroups.apply(pid);
+  if (r.cgroups.systemd) {
+    // The unit starts with the pid (runc's order, apply then set): its
+    // properties can be set only then.
+    await r.cgroups.apply(pid);
+    await r.cgroups.set(containerResources(r.spec));
+  } else {
+    await r.cgroups.set(containerResources(r.spec));
+    await r.cgroups.apply(pid);
+  }
   const paths = r.cgroups.paths();
   if (paths[""] !== undefined && Object.keys(paths).length === 1) return;
   // cgroup v1: tell CRIU where the container's cgroups are.

@@ -38,6 +38,8 @@ export interface HostFacts {
   intelRdtMba?: boolean;
   /** AppArmor is enabled (/sys/module/apparmor/parameters/enabled is Y). */
   apparmorEnabled?: boolean;
+  /** systemd is the init (/run/systemd/system is a directory), as sd_booted(3) tells. */
+  systemdRunning?: boolean;
   /** The file-system type of the mount that holds a host path (`proc`, `sysfs`, ...). */
   fsType?: (path: string) => string | undefined;
 }
@@ -102,6 +104,13 @@ const PROBES: { [K in keyof HostFacts]-?: () => NonNullable<HostFacts[K]> } = {
   intelRdtCat: () => resctrlHas("L3"),
   intelRdtMba: () => resctrlHas("MB"),
   apparmorEnabled,
+  systemdRunning: () => {
+    try {
+      return Deno.lstatSync("/run/systemd/system").isDirectory;
+    } catch {
+      return false;
+    }
+  },
   fsType: () => fsTypeFromMountinfo,
 };
 

@@ -29,6 +29,21 @@ const IPC_SYSCTLS = new Set([
   "kernel.shm_rmid_forced",
 ]);
 
+/**
+ * The systemd cgroup driver needs systemd running (runc's cgroup manager
+ * New refuses it after validation, before anything is made).
+ */
+export const systemdCheck: Check = {
+  name: "systemd",
+  stage: "validate",
+  run(_spec, ctx) {
+    if (ctx.systemdCgroup && !host(ctx, "systemdRunning")) {
+      fail("systemd", "systemd not running on this host, cannot use systemd cgroups manager");
+    }
+    return [];
+  },
+};
+
 /** cgroup v1 hosts cannot take `linux.resources.unified`. */
 export const unifiedCheck: Check = {
   name: "unified",

@@ -46,6 +46,7 @@ import {
   rootlessCheck,
   securityCheck,
   sysctlCheck,
+  systemdCheck,
   unifiedCheck,
   userNamespaceCheck,
 } from "./_checks_validate.ts";
@@ -87,6 +88,7 @@ export const CHECKS: readonly Check[] = [
   sysctlCheck,
   intelRdtCheck,
   rootlessCheck,
+  systemdCheck,
   mountDestinationsCheck,
   rlimitsCheck,
   capabilitiesCheck,

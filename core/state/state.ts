@@ -8,7 +8,7 @@
  */
 import type { Spec } from "../spec/types.ts";
 import { settled } from "../sync.ts";
-import type { CgroupPaths } from "../cgroups/cgroups.ts";
+import type { CgroupPaths, SystemdCgroup } from "../cgroups/cgroups.ts";
 import { cgroupFrozen } from "../cgroups/frozen.ts";
 
 /** What state.json holds. */
@@ -39,6 +39,12 @@ export interface ContainerState {
    * as decided when the container was made.
    */
   rootlessCgroups?: boolean;
+  /**
+   * `--systemd-cgroup`: the systemd unit that holds the cgroup (runc keeps
+   * its config.cgroups `Systemd`, `parent`, `scope_prefix` and `name`);
+   * absent with the fs driver.
+   */
+  systemdCgroup?: SystemdCgroup;
   /**
    * The container's Intel RDT group (runc's `intel_rdt_path`), when its
    * config has intelRdt.

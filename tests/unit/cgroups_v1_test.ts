@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import { fakeV1, read } from "./_cgroup_fixture.ts";
-import { newManager } from "../../core/cgroups/manager.ts";
+import { newFsManager } from "../../core/cgroups/manager.ts";
 import { detectMode, v1Mounts } from "../../core/cgroups/mode.ts";
 import { observeWrites } from "../../core/cgroups/file.ts";
 import { V1Manager } from "../../core/cgroups/v1/manager.ts";
@@ -16,7 +16,7 @@ import type { CgroupSys } from "../../core/os/sys.ts";
 const own = new Map([["memory", "/sup/x"], ["", "/"]]);
 
 function manager(root: string, opts: { path?: string; rootless?: boolean } = {}) {
-  return newManager({
+  return newFsManager({
     id: "c1",
     cgroupsPath: opts.path,
     root,
@@ -76,7 +76,7 @@ Deno.test("v1: apply writes every cgroup.procs in one writeEach; refused ones ar
         }));
       },
     };
-    const mk = (rootless: boolean) => newManager({ id: "c1", root: f.root, own, rootless, sys });
+    const mk = (rootless: boolean) => newFsManager({ id: "c1", root: f.root, own, rootless, sys });
     const root = mk(false);
     root.create();
     const err = await root.apply(77).then(() => undefined, (e: Error) => e);

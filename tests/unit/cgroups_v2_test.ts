@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "./_assert.ts";
 import { fakeV2, read } from "./_cgroup_fixture.ts";
-import { newManager } from "../../core/cgroups/manager.ts";
+import { newFsManager } from "../../core/cgroups/manager.ts";
 import { detectMode } from "../../core/cgroups/mode.ts";
 import type { CgroupSys } from "../../core/os/sys.ts";
 import { containerResources } from "../../core/cgroups/container.ts";
@@ -32,7 +32,7 @@ Deno.test("v2: mode, path under the parent of the caller's cgroup, controllers e
   const f = fakeV2();
   try {
     assertEquals(detectMode(f.root), "unified");
-    const m = newManager({ id: "c1", root: f.root, own });
+    const m = newFsManager({ id: "c1", root: f.root, own });
     await m.apply(99);
     const dir = `${f.root}/user.slice/c1`;
     assertEquals(m.paths(), { "": dir });
@@ -41,7 +41,7 @@ Deno.test("v2: mode, path under the parent of the caller's cgroup, controllers e
       read(`${f.root}/cgroup.subtree_control`),
       "+cpuset +cpu +io +memory +hugetlb +pids +rdma",
     );
-    const abs = newManager({ id: "c1", cgroupsPath: "/machine/x", root: f.root, own });
+    const abs = newFsManager({ id: "c1", cgroupsPath: "/machine/x", root: f.root, own });
     assertEquals(abs.paths(), { "": `${f.root}/machine/x` });
   } finally {
     f.dispose();
@@ -52,7 +52,7 @@ Deno.test("v2: set converts the spec's v1 values as runc does", () => {
   const f = fakeV2();
   try {
     const sys = fakeSys();
-    const m = newManager({ id: "c1", root: f.root, own, sys });
+    const m = newFsManager({ id: "c1", root: f.root, own, sys });
     m.create();
     m.set({
       memory: { limit: 1000, swap: 3000, reservation: 500 },
@@ -93,7 +93,7 @@ Deno.test("v2: set converts the spec's v1 values as runc does", () => {
 Deno.test("v2: memory and swap edge cases", () => {
   const f = fakeV2();
   try {
-    const m = newManager({ id: "c1", root: f.root, own });
+    const m = newFsManager({ id: "c1", root: f.root, own });
     m.create();
     const d = m.path("")!;
     m.set({ memory: { limit: 2000, swap: 2000 } }); // equal: no swap
@@ -120,7 +120,7 @@ Deno.test("v2: memory and swap edge cases", () => {
 Deno.test("v2: io uses BFQ's files when present", () => {
   const f = fakeV2();
   try {
-    const m = newManager({ id: "c1", root: f.root, own });
+    const m = newFsManager({ id: "c1", root: f.root, own });
     m.create();
     const d = m.path("")!;
     Deno.writeTextFileSync(`${d}/io.bfq.weight`, "default 100\n");
@@ -134,7 +134,7 @@ Deno.test("v2: io uses BFQ's files when present", () => {
 Deno.test("v2: unified keys are checked as runc checks them", () => {
   const f = fakeV2("memory pids");
   try {
-    const m = newManager({ id: "c1", root: f.root, own });
+    const m = newFsManager({ id: "c1", root: f.root, own });
     m.create();
     Deno.writeTextFileSync(`${m.path("")}/cgroup.controllers`, "memory pids\n");
     assertThrows(() => m.set({ unified: { "../x": "1" } }), "must be a file name (no slashes)");
@@ -153,7 +153,7 @@ Deno.test("v2: device rules go to bpf(2) as one program", () => {
   const f = fakeV2();
   try {
     const sys = fakeSys();
-    const m = newManager({ id: "c1", root: f.root, own, sys });
+    const m = newFsManager({ id: "c1", root: f.root, own, sys });
     m.create();
     m.set(
       containerResources({
@@ -172,7 +172,7 @@ Deno.test("v2: device rules go to bpf(2) as one program", () => {
 Deno.test("v2: freeze, thaw and destroy", async () => {
   const f = fakeV2();
   try {
-    const m = newManager({ id: "c1", cgroupsPath: "/a/b", root: f.root, own });
+    const m = newFsManager({ id: "c1", cgroupsPath: "/a/b", root: f.root, own });
     await m.apply(5);
     const d = m.path("")!;
     Deno.writeTextFileSync(`${d}/cgroup.events`, "populated 1\nfrozen 1\n");

@@ -6,7 +6,7 @@
 import { ContainerSetup, CREATING_FILE, removeUnfinished } from "../../core/container/setup.ts";
 import { defaultSpec } from "../../core/spec/template.ts";
 import type { ContainerState } from "../../core/state/state.ts";
-import { assert, assertEquals, assertThrows } from "./_assert.ts";
+import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { fakeV1 } from "./_cgroup_fixture.ts";
 import { fakeSys } from "./_fake_sys.ts";
 import type { Sys } from "../../core/os/sys.ts";
@@ -42,7 +42,7 @@ function asCgroupfs(dir: string): void {
 }
 
 /** Begins the set-up of c1 under root, its cgroups in the temp hierarchy. */
-function begin(sys: Sys, root: string, cgroups: string): ContainerSetup {
+function begin(sys: Sys, root: string, cgroups: string): Promise<ContainerSetup> {
   return ContainerSetup.begin(sys, {
     root,
     id: "c1",
@@ -62,13 +62,13 @@ Deno.test(
   "the set-up is recorded (cgroups named) before they are made, then replaced by state.json",
   withFixture(async ({ root, cgroups }) => {
     const { sys } = fakeSys([]);
-    const setup = begin(sys, root, cgroups);
+    const setup = await begin(sys, root, cgroups);
     const creating = JSON.parse(Deno.readTextFileSync(`${setup.dir}/${CREATING_FILE}`));
     assertEquals(creating.cgroupPaths.pids, `${cgroups}/pids/it/c1`);
     assert(!exists(`${cgroups}/pids/it/c1`), "recorded, not made yet");
     assertEquals(Deno.statSync(root).mode! & 0o777, 0o700);
     // A second one with the same id is refused, and the first left alone.
-    assertThrows(
+    await assertRejects(
       () => begin(sys, root, cgroups),
       "container with id exists: c1",
     );
@@ -82,7 +82,7 @@ Deno.test(
   "abort kills the init, removes the cgroups and the state directory",
   withFixture(async ({ root, cgroups }) => {
     const { sys, log } = fakeSys([]);
-    const setup = begin(sys, root, cgroups);
+    const setup = await begin(sys, root, cgroups);
     setup.cgroups.create();
     assert(exists(`${cgroups}/memory/it/c1`));
     asCgroupfs(cgroups);
@@ -99,7 +99,7 @@ Deno.test(
   "what a killed create left (the record, the cgroups) is removed whole",
   withFixture(async ({ root, cgroups }) => {
     const { sys } = fakeSys([]);
-    const setup = begin(sys, root, cgroups);
+    const setup = await begin(sys, root, cgroups);
     setup.cgroups.create();
     asCgroupfs(cgroups);
     // The CLI dies here: no state.json. delete --force finds the record.
@@ -119,7 +119,7 @@ Deno.test(
   "a create killed half-way through the cgroups (no devices cgroup yet, its stub in one) is removed whole",
   withFixture(async ({ root, cgroups }) => {
     const { sys, log } = fakeSys([]);
-    const setup = begin(sys, root, cgroups);
+    const setup = await begin(sys, root, cgroups);
     // Killed after the first hierarchies were made, before devices (which
     // delete reads pids from), with the stub moved into blkio alone.
     const paths = setup.cgroups.paths();
@@ -150,7 +150,7 @@ Deno.test(
     Deno.writeTextFileSync(`${cgroups}/pids/it/c1/cgroup.procs`, "999\n");
     Deno.mkdirSync(`${cgroups}/devices/it/c1`, { recursive: true });
     Deno.writeTextFileSync(`${cgroups}/devices/it/c1/cgroup.procs`, "999\n");
-    const setup = begin(sys, root, cgroups);
+    const setup = await begin(sys, root, cgroups);
     await removeUnfinished(sys, setup.dir);
     assertEquals(log.killed, []);
     assert(exists(`${cgroups}/pids/it/c1`), "the cgroup that was there is gone");
@@ -173,7 +173,7 @@ Deno.test(
         intelRdtPath: group,
       });
     try {
-      let setup = beginRdt();
+      let setup = await beginRdt();
       const creating = JSON.parse(Deno.readTextFileSync(`${setup.dir}/${CREATING_FILE}`));
       assertEquals(creating.intelRdtPath, group);
       Deno.mkdirSync(group, { recursive: true });
@@ -181,7 +181,7 @@ Deno.test(
       await setup.abort(0);
       assert(!exists(group), "abort left the group");
       // Killed after the group was made: delete --force's clean-up removes it.
-      setup = beginRdt();
+      setup = await beginRdt();
       Deno.mkdirSync(group);
       await removeUnfinished(sys, setup.dir);
       assert(!exists(group), "the clean-up left the group");

@@ -13,6 +13,7 @@ const LAYERS = [
   "core/os/",
   "core/sync.ts",
   "core/log.ts",
+  "core/dbus/",
   "core/mounts/",
   "core/spec/",
   "ffi/",

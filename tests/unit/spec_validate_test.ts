@@ -22,6 +22,7 @@ const HOST = {
   intelRdtCat: false,
   intelRdtMba: false,
   apparmorEnabled: false,
+  systemdRunning: false,
   fsType: (path: string) => path === "/proc" ? "proc" : path === "/sys" ? "sysfs" : "ext4",
 };
 
@@ -77,6 +78,7 @@ Deno.test("every check has a unique name and a test below", () => {
       "sysctl",
       "intelRdt",
       "rootless",
+      "systemd",
       "mountDestinations",
       "rlimits",
       "capabilities",
@@ -388,6 +390,19 @@ Deno.test("check unified", () => {
   refuses("unified", uni, "invalid configuration: cannot use unified on cgroup v1");
   assertEquals(accepts("unified", uni, { ...CTX, host: { ...HOST, cgroup2Unified: true } }), []);
   assertEquals(accepts("unified", base()), []);
+});
+
+Deno.test("check systemd", () => {
+  const sd = { ...CTX, systemdCgroup: true };
+  refuses(
+    "systemd",
+    base(),
+    "systemd not running on this host, cannot use systemd cgroups manager",
+    sd,
+  );
+  assertEquals(accepts("systemd", base(), { ...sd, host: { ...HOST, systemdRunning: true } }), []);
+  // Without --systemd-cgroup nothing is asked of the host.
+  assertEquals(accepts("systemd", base()), []);
 });
 
 Deno.test("check rootfs", async () => {
