@@ -78,7 +78,12 @@ created by an unprivileged user.
     checkArgs("spec", ctx.args, 0, "exact");
     const { defaultSpec } = await import("../core/spec/template.ts");
     const { goMarshalIndent } = await import("./go_json.ts");
-    const spec = defaultSpec({ rootless: ctx.flags.rootless === true });
+    const { detectMode } = await import("../core/cgroups/mode.ts");
+    // runc adds a cgroup namespace where /sys/fs/cgroup is cgroup2 alone.
+    const spec = defaultSpec({
+      rootless: ctx.flags.rootless === true,
+      cgroupNamespace: detectMode() === "unified",
+    });
     const bundle = String(ctx.flags.bundle ?? "");
     if (bundle !== "") {
       try {

@@ -25,6 +25,12 @@ export interface DefaultSpecOptions {
    * @default the effective gid of this process
    */
   hostGid?: number;
+  /**
+   * Add a cgroup namespace, as runc does on a pure cgroup v2 host (where
+   * /sys/fs/cgroup is cgroup2).
+   * @default false
+   */
+  cgroupNamespace?: boolean;
 }
 
 const CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
@@ -131,7 +137,8 @@ function withoutIdOptions(m: Mount): Mount {
 
 /**
  * Returns the spec `runc spec` writes: a busybox-style `sh` with a read-only
- * rootfs and pid, network, ipc, uts and mount namespaces. With `rootless`, as
+ * rootfs and pid, network, ipc, uts and mount namespaces (and cgroup with
+ * `cgroupNamespace`). With `rootless`, as
  * `runc spec --rootless`: the network namespace is dropped and a user namespace
  * appended, root is mapped to the caller's effective uid and gid (size 1),
  * `gid=`/`uid=` mount options are removed, /sys becomes a read-only rbind of the
@@ -149,6 +156,7 @@ function withoutIdOptions(m: Mount): Mount {
  */
 export function defaultSpec(opts: DefaultSpecOptions): Spec {
   const spec = exampleSpec();
+  if (opts.cgroupNamespace) spec.linux!.namespaces!.push({ type: "cgroup" });
   if (!opts.rootless) return spec;
   const linux = spec.linux!;
   const namespaces = (linux.namespaces ?? []).filter((ns) =>

@@ -98,3 +98,20 @@ Deno.test("defaultSpec round-trips through decodeSpec unchanged", () => {
     assertEquals(JSON.stringify(decodeSpec(text), null, "\t"), text);
   }
 });
+
+Deno.test("defaultSpec: a cgroup namespace on a cgroup v2 host, before the rootless user namespace", () => {
+  const types = (s: ReturnType<typeof defaultSpec>) => s.linux!.namespaces!.map((n) => n.type);
+  assertEquals(types(defaultSpec({ rootless: false, cgroupNamespace: true })), [
+    "pid",
+    "network",
+    "ipc",
+    "uts",
+    "mount",
+    "cgroup",
+  ]);
+  assertEquals(
+    types(defaultSpec({ rootless: true, hostUid: 1000, hostGid: 1000, cgroupNamespace: true })),
+    ["pid", "ipc", "uts", "mount", "cgroup", "user"],
+  );
+  assertEquals(types(defaultSpec({ rootless: false })), ["pid", "network", "ipc", "uts", "mount"]);
+});
