@@ -249,7 +249,7 @@ mapfile -t host_files < <(inputs | sort -u)
 # D-Bus, AppArmor's parser, SELinux's reference policy and what runc's bats
 # files need, made once and kept in VM_CACHE (a tar named by its inputs).
 sd_suite=bookworm
-sd_packages=systemd,systemd-sysv,dbus,apparmor,selinux-policy-default,selinux-utils,policycoreutils,procps,iproute2,kmod,jq,bats,libseccomp2,attr,gawk
+sd_packages=systemd,systemd-sysv,dbus,apparmor,selinux-policy-default,selinux-utils,policycoreutils,procps,iproute2,kmod,jq,bats,libseccomp2,attr,gawk,xz-utils
 sd_root_tar=
 if [ "$guest" = systemd ]; then
 	cache=${VM_CACHE:-/var/cache/runc-vm}
