@@ -258,3 +258,101 @@ function exists(p: string): boolean {
     return false;
   }
 }
+
+/** The guest's ordinary user whose own systemd lingers (tests/vm/run.sh's systemd root). */
+const USER = "rootless";
+const USER_UID = 1000;
+const userBus = `/run/user/${USER_UID}/bus`;
+const skipUser = skipV2 ?? (() => {
+  try {
+    if (Deno.statSync(userBus).isSocket) return undefined;
+  } catch { /* below */ }
+  return `needs the user ${USER}'s own systemd with a session bus at ${userBus} (the systemd VM guest has one)`;
+})();
+
+/** Runs a command as USER with its runtime dir (so its session bus) set. */
+async function asUser(args: string[], cwd?: string) {
+  const out = await new Deno.Command("runuser", {
+    args: [
+      "-u",
+      USER,
+      "--",
+      "env",
+      "-u",
+      "DENO_DIR",
+      `XDG_RUNTIME_DIR=/run/user/${USER_UID}`,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    ...(cwd ? { cwd } : {}),
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test({
+  name: skipName(
+    "rootless: --systemd-cgroup as an ordinary user makes the scope in the user's own systemd",
+    skipUser,
+  ),
+  ignore: !!skipUser,
+  fn: async () => {
+    const { RUNC, makeRootfs } = await import("./_util.ts");
+    const id = uid();
+    const unit = `runc-it-${id}.scope`;
+    const dir = await Deno.makeTempDir({ prefix: "runc-sd-user-" });
+    const bundle = `${dir}/bundle`;
+    const root = `${dir}/state`;
+    await makeRootfs(`${bundle}/rootfs`);
+    await new Deno.Command("chown", { args: ["-R", `${USER_UID}:${USER_UID}`, dir] }).output();
+    const runc = (args: string[]) =>
+      asUser([RUNC, "--systemd-cgroup", "--root", root, ...args], bundle);
+    try {
+      const spec = await asUser([RUNC, "spec", "--rootless", "--bundle", bundle]);
+      assertEquals(spec.code, 0, spec.stderr);
+      const path = `${bundle}/config.json`;
+      const s: Spec = JSON.parse(await Deno.readTextFile(path));
+      s.process!.terminal = false;
+      s.process!.args = ["sleep", "1000"];
+      s.linux!.cgroupsPath = `user.slice:runc-it:${id}`;
+      s.linux!.resources = { pids: { limit: 42 } };
+      await Deno.writeTextFile(path, JSON.stringify(s));
+      const r = await runc(["run", "-d", id]);
+      assertEquals(r.code, 0, r.stderr);
+      const st = await runc(["state", id]);
+      const pid = JSON.parse(st.stdout).pid as number;
+      const show = await asUser([
+        "systemctl",
+        "--user",
+        "show",
+        "-p",
+        "ActiveState",
+        "-p",
+        "ControlGroup",
+        "-p",
+        "TasksMax",
+        unit,
+      ]);
+      assertStringIncludes(show.stdout, "ActiveState=active");
+      assertStringIncludes(show.stdout, "TasksMax=42");
+      const cg = /ControlGroup=(.*)/.exec(show.stdout)?.[1] ?? "";
+      assert(
+        cg.startsWith(`/user.slice/user-${USER_UID}.slice/user@${USER_UID}.service/`) &&
+          cg.endsWith(`/user.slice/${unit}`),
+        `ControlGroup=${cg}`,
+      );
+      assertEquals(Deno.readTextFileSync(`/proc/${pid}/cgroup`), `0::${cg}\n`);
+      assertEquals(Deno.readTextFileSync(`/sys/fs/cgroup${cg}/pids.max`).trim(), "42");
+      const d = await runc(["delete", "--force", id]);
+      assertEquals(d.code, 0, d.stderr);
+      const gone = await asUser(["systemctl", "--user", "show", "-p", "ActiveState", unit]);
+      assertStringIncludes(gone.stdout, "ActiveState=inactive");
+      assert(!exists(`/sys/fs/cgroup${cg}`), `${cg} left`);
+    } finally {
+      await runc(["delete", "--force", id]);
+      await asUser(["systemctl", "--user", "stop", unit]);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -169,6 +169,31 @@ Deno.test("v2: device rules go to bpf(2) as one program", () => {
   }
 });
 
+Deno.test("v2: a rootless caller's device rules that bpf(2) refuses are let go, as runc's fs2; other limits are set", () => {
+  const f = fakeV2();
+  try {
+    const refuse: CgroupSys = {
+      ...fakeSys(),
+      bpfDeviceFilter: () => {
+        throw new Error("bpf device filter: operation not permitted");
+      },
+    };
+    const res = containerResources({
+      ociVersion: "1.0.2",
+      linux: { resources: { devices: [{ allow: false, access: "rwm" }], pids: { limit: 7 } } },
+    });
+    const m = newFsManager({ id: "c1", root: f.root, own, sys: refuse, rootless: true });
+    m.create();
+    m.set(res);
+    assertEquals(read(`${m.path("")}/pids.max`), "7");
+    const root = newFsManager({ id: "c2", root: f.root, own, sys: refuse });
+    root.create();
+    assertThrows(() => root.set(res), "operation not permitted");
+  } finally {
+    f.dispose();
+  }
+});
+
 Deno.test("v2: freeze, thaw and destroy", async () => {
   const f = fakeV2();
   try {

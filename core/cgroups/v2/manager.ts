@@ -81,7 +81,15 @@ export class V2Manager implements CgroupManager {
   }
 
   set(r: LinuxResources): void {
-    for (const c of V2) c.set?.(new Writer(c.name, this.dir), r, this.opts.sys);
+    for (const c of V2) {
+      try {
+        c.set?.(new Writer(c.name, this.dir), r, this.opts.sys);
+      } catch (e) {
+        // As runc's fs2 manager: a rootless caller's device rules are not
+        // expected to load (bpf(2) needs privilege); other errors stand.
+        if (!(this.opts.rootless && c.name === "devices")) throw e;
+      }
+    }
   }
 
   async freeze(): Promise<void> {
