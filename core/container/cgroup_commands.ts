@@ -131,6 +131,7 @@ export async function updateContainer(
   rdt?: IntelRdtUpdate,
 ): Promise<void> {
   const { st, cg } = await open(sys, root, id);
+  r = withCpuPair(st.config.linux?.resources ?? {}, r);
   const wantsRdt = rdt !== undefined && (rdt.l3CacheSchema !== "" || rdt.memBwSchema !== "");
   const rdtModule = wantsRdt ? await import("../intelrdt/intelrdt.ts") : undefined;
   rdtModule?.checkUpdate(rdt!.l3CacheSchema, rdt!.memBwSchema);
@@ -207,6 +208,26 @@ async function setBack(
       `Setting back intelrdt configs failed due to error: ${(e as Error).message}, ${inconsistent}`,
     );
   }
+}
+
+/**
+ * An update that changes only one of the CPU quota and period gets the other
+ * from the saved limits: runc's update sets the whole merged config, and on
+ * cgroup v2 both go into one file (cpu.max) and one systemd property
+ * (CPUQuotaPerSecUSec is the quota over the period).
+ */
+export function withCpuPair(old: LinuxResources, r: LinuxResources): LinuxResources {
+  const c = r.cpu;
+  if (!c || (c.quota === undefined) === (c.period === undefined)) return r;
+  const quota = c.quota ?? old.cpu?.quota, period = c.period ?? old.cpu?.period;
+  return {
+    ...r,
+    cpu: {
+      ...c,
+      ...(quota !== undefined ? { quota } : {}),
+      ...(period !== undefined ? { period } : {}),
+    },
+  };
 }
 
 /** The saved resources with an update's fields laid over them. */
