@@ -270,8 +270,16 @@ function planCgroupMount(input: RootfsPlanInput, dest: string, flags: number): O
     ops.mount({ source, target, flags: MS.BIND | MS.REC, kind: Target.DIR }),
     ops.remount(target, own | base),
   ];
+  // A recursive bind of the host's /sys (runc spec --rootless) brings the
+  // host's cgroup2 mount along: a fresh cgroup2 on top of it is refused
+  // (EBUSY), and runc then binds the container's own cgroup instead. Plan
+  // that directly.
+  const underHostBind = (input.spec.mounts ?? []).some((x) =>
+    isBind(x) && parseMountOptions(x.options).flags & MS.REC &&
+    (dest === x.destination || dest.startsWith(`${x.destination.replace(/\/+$/, "")}/`))
+  );
   if (Object.keys(paths).length === 1 && paths[""] !== undefined) {
-    if (cgroupNs) {
+    if (cgroupNs && !underHostBind) {
       out.push(ops.mount({
         source: "cgroup2",
         target: dest,

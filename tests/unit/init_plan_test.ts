@@ -431,6 +431,28 @@ Deno.test("cgroup mounts: the container's own directories bound read-only; a cgr
   assert(ns.some((o) => o.op === Opcode.MOUNT && o.str?.[2] === "cgroup" && o.str?.[3] === "pids"));
 });
 
+Deno.test("cgroup v2 with a cgroup namespace: a fresh cgroup2, unless a recursive bind of the host's /sys holds its cgroup2 (then the container's own cgroup is bound, as runc's fallback)", () => {
+  const s = base();
+  s.linux!.namespaces!.push({ type: "cgroup" });
+  const paths = { "": "/sys/fs/cgroup/user.slice/c1.scope" };
+  const fresh = planInit(input(s, { cgroupPaths: paths })).ops;
+  assert(fresh.some((o) => o.op === Opcode.MOUNT && o.str?.[2] === "cgroup2"));
+  s.mounts = s.mounts!.filter((m) => m.destination !== "/sys");
+  s.mounts.push({
+    destination: "/sys",
+    type: "none",
+    source: "/sys",
+    options: ["rbind", "nosuid", "noexec", "nodev", "ro"],
+  });
+  const bound = planInit(input(s, { cgroupPaths: paths })).ops;
+  assert(!bound.some((o) => o.op === Opcode.MOUNT && o.str?.[2] === "cgroup2"));
+  assert(
+    bound.some((o) =>
+      o.op === Opcode.MOUNT && o.str?.[0] === paths[""] && o.str?.[1] === "/sys/fs/cgroup"
+    ),
+  );
+});
+
 Deno.test("without a network namespace, /sys is bound non-recursively when the spec mounts its own cgroups", () => {
   const s = base();
   s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== "network");
