@@ -123,6 +123,20 @@ function finish(
 }
 
 /**
+ * A field of a decoded JSON object as Go's encoding/json finds it: the key
+ * itself, else one equal to it without regard to case.
+ */
+// deno-lint-ignore no-explicit-any
+function goField(o: unknown, name: string): any {
+  if (o === null || typeof o !== "object" || Array.isArray(o)) return undefined;
+  const rec = o as Record<string, unknown>;
+  if (name in rec) return rec[name];
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(rec)) if (k.toLowerCase() === lower) return rec[k];
+  return undefined;
+}
+
+/**
  * The resources of an update from a JSON document (`-r`): only the fields
  * runc 1.1's update takes.
  *
@@ -130,7 +144,7 @@ function finish(
  * @param warn where the kernel-memory warning goes
  */
 export function resourcesFromJson(text: string, warn: (msg: string) => void): LinuxResources {
-  let doc: LinuxResources;
+  let doc: unknown;
   try {
     doc = JSON.parse(text) ?? {};
   } catch (e) {
@@ -139,17 +153,25 @@ export function resourcesFromJson(text: string, warn: (msg: string) => void): Li
   const r: LinuxResources = {};
   const cpu: NonNullable<LinuxResources["cpu"]> = {};
   const memory: NonNullable<LinuxResources["memory"]> = {};
-  const c = doc.cpu ?? {}, m = doc.memory ?? {};
+  // Go's encoding/json matches field names without regard to case
+  // (runc's own tests send {"CPU": {"Cpus": "1"}}).
+  const c = goField(doc, "cpu") ?? {}, m = goField(doc, "memory") ?? {};
   for (const k of ["shares", "quota", "period", "realtimeRuntime", "realtimePeriod"] as const) {
-    if (c[k]) cpu[k] = c[k];
+    const v = goField(c, k);
+    if (v) cpu[k] = v as number;
   }
-  if (c.cpus) cpu.cpus = c.cpus;
-  if (c.mems) cpu.mems = c.mems;
+  const cpus = goField(c, "cpus"), mems = goField(c, "mems");
+  if (cpus) cpu.cpus = String(cpus);
+  if (mems) cpu.mems = String(mems);
   for (const k of ["limit", "reservation", "swap", "kernel", "kernelTCP"] as const) {
-    if (m[k]) memory[k] = m[k];
+    const v = goField(m, k);
+    if (v) memory[k] = v as number;
   }
-  if (doc.blockIO?.weight) r.blockIO = { weight: doc.blockIO.weight };
-  if (doc.pids?.limit) r.pids = { limit: doc.pids.limit };
-  if (doc.unified) r.unified = doc.unified;
+  const weight = goField(goField(doc, "blockIO"), "weight");
+  if (weight) r.blockIO = { weight: weight as number };
+  const pids = goField(goField(doc, "pids"), "limit");
+  if (pids) r.pids = { limit: pids as number };
+  const unified = goField(doc, "unified");
+  if (unified) r.unified = unified as Record<string, string>;
   return finish(r, cpu, memory, warn);
 }

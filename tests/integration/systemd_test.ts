@@ -318,8 +318,21 @@ Deno.test({
       s.linux!.cgroupsPath = `user.slice:runc-it:${id}`;
       s.linux!.resources = { pids: { limit: 42 } };
       await Deno.writeTextFile(path, JSON.stringify(s));
-      const r = await runc(["run", "-d", id]);
-      assertEquals(r.code, 0, r.stderr);
+      // The detached container keeps its stdio: files, not pipes we would wait on.
+      const r = await asUser([
+        "sh",
+        "-c",
+        `exec "$@" </dev/null >/dev/null 2>${dir}/run.err`,
+        "sh",
+        RUNC,
+        "--systemd-cgroup",
+        "--root",
+        root,
+        "run",
+        "-d",
+        id,
+      ], bundle);
+      assertEquals(r.code, 0, await Deno.readTextFile(`${dir}/run.err`).catch(() => ""));
       const st = await runc(["state", id]);
       const pid = JSON.parse(st.stdout).pid as number;
       const show = await asUser([

@@ -23,3 +23,16 @@ Deno.test("update: both, neither, or nothing saved: the update as given", () => 
   assertEquals(withCpuPair({}, { cpu: { period: 900000 } }), { cpu: { period: 900000 } });
   assertEquals(withCpuPair(saved, { pids: { limit: 3 } }), { pids: { limit: 3 } });
 });
+
+Deno.test("update -r: field names match without regard to case, as Go's encoding/json", async () => {
+  const { resourcesFromJson } = await import("../../core/container/update_request.ts");
+  const warn = () => {};
+  assertEquals(resourcesFromJson('{"CPU": {"Cpus": "1", "Mems": "0"}}', warn), {
+    cpu: { cpus: "1", mems: "0" },
+  });
+  assertEquals(resourcesFromJson('{"Memory": {"Limit": 1048576}, "PIDS": {"limit": 9}}', warn), {
+    memory: { limit: 1048576 },
+    pids: { limit: 9 },
+  });
+  assertEquals(resourcesFromJson('{"cpu": {"shares": 100}}', warn), { cpu: { shares: 100 } });
+});
