@@ -14,7 +14,7 @@ import { CgroupError, writeProcs } from "./file.ts";
 import { fromPaths, newManager } from "./manager.ts";
 import { signalProcess, SIGNALS } from "../os/signals.ts";
 import type { Sys } from "../os/sys.ts";
-import { errnoText } from "../os/errno.ts";
+import { Errno, errnoText } from "../os/errno.ts";
 import { joinPath } from "../os/path.ts";
 
 /** The resources a new container gets: the spec's, with runc's default device rules added. */
@@ -207,6 +207,9 @@ export function execCgroupPaths(paths: CgroupPaths, sub: ReadonlyMap<string, str
  * @param paths the directories ({@linkcode execCgroupPaths})
  * @param pid the process
  * @param rootless the container's cgroups are rootless ones
+ * @param initPid the container's init: on cgroup v2, where the container's
+ *   cgroup refuses the process (EBUSY), it joins the init's cgroup instead
+ * @param where /proc and the cgroup2 mount point (tests give others)
  * @throws CgroupError `error adding pid N to cgroups: ...` naming cgroup.procs
  */
 export async function joinCgroups(
@@ -214,11 +217,39 @@ export async function joinCgroups(
   paths: CgroupPaths,
   pid: number,
   rootless = false,
+  initPid = 0,
+  where: { proc: string; cgroupRoot: string } = { proc: "/proc", cgroupRoot: "/sys/fs/cgroup" },
 ): Promise<void> {
-  const f = (await writeProcs(sys, Object.values(paths), pid)).find((x) => x !== undefined);
+  let f = (await writeProcs(sys, Object.values(paths), pid)).find((x) => x !== undefined);
   if (!f || rootless) return;
+  // As runc: on cgroup v2 with domain controllers enabled below the
+  // container's cgroup (no internal processes: EBUSY), the process joins the
+  // cgroup the init is in now.
+  const unified = paths[""];
+  if (
+    f.errno === Errno.EBUSY && unified !== undefined && Object.keys(paths).length === 1 &&
+    initPid > 0
+  ) {
+    const initCg = initCgroupV2(`${where.proc}/${initPid}/cgroup`);
+    if (initCg !== undefined) {
+      f = (await writeProcs(sys, [joinPath(where.cgroupRoot, initCg)], pid))[0];
+      if (!f) return;
+    }
+  }
   throw new CgroupError(
     `error adding pid ${pid} to cgroups: failed to write ${pid} to cgroup.procs: ` +
       `${f.inOpen ? "open" : "write"} ${f.path}: ${errnoText(f.errno)}`,
   );
+}
+
+/** The v2 cgroup (`0::/path`) of a /proc/PID/cgroup file, if it can be read. */
+function initCgroupV2(file: string): string | undefined {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const line = text.split("\n").find((l) => l.startsWith("0::"));
+  return line?.slice(3);
 }

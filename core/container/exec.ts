@@ -150,7 +150,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
       st.bundle,
       (p) =>
         cgroupPaths
-          ? joinCgroups(sys, cgroupPaths, p, st.rootlessCgroups === true)
+          ? joinCgroups(sys, cgroupPaths, p, st.rootlessCgroups === true, st.initPid)
           : Promise.resolve(),
       async () =>
         planExec({
