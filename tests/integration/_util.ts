@@ -394,3 +394,14 @@ export async function waitForFile(path: string, timeoutMs = 5000): Promise<void>
   }
   throw new Error(`${path} did not appear within ${timeoutMs} ms`);
 }
+
+/**
+ * Adds namespaces of these types to a spec unless it has them (`runc spec`
+ * has a cgroup namespace already on a cgroup v2 host).
+ */
+export function addNamespaces(s: Spec, ...types: string[]): void {
+  const list = s.linux!.namespaces ??= [];
+  for (const type of types) {
+    if (!list.some((n) => n.type === type)) list.push({ type } as (typeof list)[number]);
+  }
+}

@@ -11,7 +11,7 @@
  * where it was.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { alive, needsRoot, RUNC, type Sandbox, withSandbox } from "./_util.ts";
+import { addNamespaces, alive, needsRoot, RUNC, type Sandbox, withSandbox } from "./_util.ts";
 import type { Spec } from "../../core/spec/types.ts";
 import { type CriuReq, decodeReq, ReqType } from "../../core/criu/rpc.ts";
 
@@ -362,7 +362,7 @@ Deno.test({
       );
     }, (s) => {
       counter(s);
-      s.linux!.namespaces!.push({ type: "cgroup" });
+      addNamespaces(s, "cgroup");
     }),
 });
 

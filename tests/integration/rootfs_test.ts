@@ -4,7 +4,7 @@
  * inside the container and from the host.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
-import { needsRoot, needsRunc, withHostMount, withSandbox } from "./_util.ts";
+import { addNamespaces, needsRoot, needsRunc, withHostMount, withSandbox } from "./_util.ts";
 import type { Spec } from "../../core/spec/types.ts";
 
 const skip = needsRunc();
@@ -163,7 +163,7 @@ Deno.test({
         assertStringIncludes(r.stdout, `pids=/${id}`);
         assertStringIncludes(r.stdout, "write=refused");
         assert(/ \/sys\/fs\/cgroup\/pids ro,/.test(r.stdout), r.stdout);
-        await sb.editSpec((s) => s.linux!.namespaces!.push({ type: "cgroup" }));
+        await sb.editSpec((s) => addNamespaces(s, "cgroup"));
         const ns = await sb.run(["run", `${id}-ns`]);
         assertEquals(ns.code, 0, ns.stderr);
         assertStringIncludes(ns.stdout, "pids=/ /sys/fs/cgroup/pids ro,");
@@ -205,7 +205,7 @@ Deno.test({
         await sb.run(["delete", "--force", id]);
       }
     }, (s) => {
-      s.linux!.namespaces!.push({ type: "user" }, { type: "cgroup" });
+      addNamespaces(s, "user", "cgroup");
       s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
       s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
       s.mounts = s.mounts!.filter((m) =>
