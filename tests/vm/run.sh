@@ -21,6 +21,7 @@
 #                RUNC_USE_SYSTEMD=1 (comma-separated, e.g. cgroups.bats);
 #                the suite must have been unpacked and built by
 #                ../shared/peer/runc-suite.sh into build/peer first
+#   VM_BATS_FILTER  a regex for bats -f (no spaces: use . for them)
 #   VM_BATS_RUNTIME  reference: run those bats files against Debian's runc
 #                1.1.5 (copied from the host) instead of build/runc
 #   VM_DRIVER_COST  N: the systemd guest also prints what --systemd-cgroup
@@ -403,6 +404,8 @@ if [ "$guest" = systemd ]; then
 	selinux) append+=" selinux=1 security=selinux enforcing=0" ;;
 	esac
 	[ -n "${VM_BATS_RUNTIME:-}" ] && append+=" RUNC_VM_BATS_RUNTIME=$VM_BATS_RUNTIME"
+	case "${VM_BATS_FILTER:-}" in *[\ \"]*) fail "VM_BATS_FILTER may hold no space or quote" ;; esac
+	[ -n "${VM_BATS_FILTER:-}" ] && append+=" RUNC_VM_BATS_FILTER=$VM_BATS_FILTER"
 	[ -n "${VM_DRIVER_COST:-}" ] && append+=" RUNC_VM_DRIVER_COST=$VM_DRIVER_COST"
 	if [ ${#bats_files[@]} -gt 0 ]; then
 		append+=" RUNC_VM_BATS=$(

@@ -28,6 +28,8 @@ if [ -n "$bats" ] && [ ! -x build/peer/runc-1.1.0-rc.1/contrib/cmd/recvtty/recvt
 	"$suite" build/runc version.bats >/dev/null || { say "runc-suite.sh failed" >&2; exit 1; }
 fi
 
+# The first boot runs runc's bats files too: about 20 minutes under TCG.
+export VM_TIMEOUT=${VM_TIMEOUT:-2700}
 status=0
 VM_GUEST=systemd VM_LSM=apparmor VM_BATS=$bats bash tests/vm/run.sh || status=1
 # The second boot is for SELinux's labels: the driver's tests ran in the first.
