@@ -12,6 +12,7 @@ import type { CgroupSys } from "../os/sys.ts";
 import { containerRules } from "./devices.ts";
 import { CgroupError, writeProcs } from "./file.ts";
 import { fromPaths, newManager } from "./manager.ts";
+import { ownCgroups } from "./paths.ts";
 import { signalProcess, SIGNALS } from "../os/signals.ts";
 import type { Sys } from "../os/sys.ts";
 import { Errno, errnoText } from "../os/errno.ts";
@@ -244,12 +245,9 @@ export async function joinCgroups(
 
 /** The v2 cgroup (`0::/path`) of a /proc/PID/cgroup file, if it can be read. */
 function initCgroupV2(file: string): string | undefined {
-  let text: string;
   try {
-    text = Deno.readTextFileSync(file);
+    return ownCgroups(Deno.readTextFileSync(file)).get("");
   } catch {
     return undefined;
   }
-  const line = text.split("\n").find((l) => l.startsWith("0::"));
-  return line?.slice(3);
 }
