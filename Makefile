@@ -79,16 +79,17 @@ build: build/runc csrc
 # readable stack traces while debugging: make build BUNDLE_FLAGS=
 BUNDLE_FLAGS ?= --minify
 
-build/runc: $(SOURCES) ffi/_blobs.gen.ts $(DENO)
+build/runc: $(SOURCES) cli/prelude.sh ffi/_blobs.gen.ts $(DENO)
 	mkdir -p build
 	$(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o build/runc.bundle.js cli/main.ts
 	sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' build/runc.bundle.js
-	# One exec less than a shell prelude: env -S splits the options for the kernel's
-	# one-argument shebang, and JavaScript takes the #! line as a comment.
-	printf '#!/usr/bin/env -S %s run -A --no-config --no-lock --ext=js\n' "$(DENO)" > $@.tmp
+	# A sh prelude that JavaScript reads as comments (cli/prelude.sh) picks V8's
+	# flags by command; runc-eager.js is the name the eager ones load it by.
+	sed 's|@DENO@|$(DENO)|g' cli/prelude.sh > $@.tmp
 	cat build/runc.bundle.js >> $@.tmp
 	chmod 0755 $@.tmp
 	mv $@.tmp $@
+	ln -sfn runc build/runc-eager.js
 
 # --- deno compile for each release architecture, with that architecture's
 # helpers embedded. Needs Deno's runtime for the target from the network.

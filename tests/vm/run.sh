@@ -41,7 +41,7 @@
 #                nft_compat, xt_mark and nf_conntrack_netlink); /dev gets the
 #                static nodes of modules.devname
 #   VM_BINS      host programs to put in the VM with their libraries, ahead
-#                of busybox on PATH (default: env (build/runc needs env -S),
+#                of busybox on PATH (default: GNU env (busybox's has no -S),
 #                criu, Debian's runc (the reference), ps and CRIU's
 #                iptables-restore, ip6tables-restore and GNU tar (tmpfs
 #                content); each is installed when missing, and a lane
@@ -183,7 +183,7 @@ done
 # prelude finds Deno where it says. Uncompressed: the kernel unpacks it with a
 # memcpy, where decompressing under TCG costs seconds.
 tree_parts=()
-for p in build/runc build/csrc cli core ffi tests mod.ts deno.json; do
+for p in build/runc build/runc-eager.js build/csrc cli core ffi tests mod.ts deno.json; do
 	[ -e "$tree/$p" ] && tree_parts+=("$p")
 done
 bins=(/bin/busybox "$DENO")
