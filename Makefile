@@ -83,13 +83,17 @@ build/runc: $(SOURCES) cli/prelude.sh ffi/_blobs.gen.ts $(DENO)
 	mkdir -p build
 	$(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o build/runc.bundle.js cli/main.ts
 	sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' build/runc.bundle.js
-	# A sh prelude that JavaScript reads as comments (cli/prelude.sh) picks V8's
-	# flags by command; runc-eager.js is the name the eager ones load it by.
+	# create, run and exec alone, which the prelude starts with eager compilation.
+	$(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o build/runc-eager.js.tmp cli/main_eager.ts
+	sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' build/runc-eager.js.tmp
+	rm -f build/runc-eager.js
+	mv build/runc-eager.js.tmp build/runc-eager.js
+	# A sh prelude that JavaScript reads as comments (cli/prelude.sh) picks the
+	# file and V8's flags by command.
 	sed 's|@DENO@|$(DENO)|g' cli/prelude.sh > $@.tmp
 	cat build/runc.bundle.js >> $@.tmp
 	chmod 0755 $@.tmp
 	mv $@.tmp $@
-	ln -sfn runc build/runc-eager.js
 
 # --- deno compile for each release architecture, with that architecture's
 # helpers embedded. Needs Deno's runtime for the target from the network.
@@ -230,7 +234,7 @@ demo: build
 lint: $(DENO) ffi/_blobs.gen.ts
 	$(DENO) fmt --check
 	$(DENO) lint
-	$(DENO) check mod.ts cli/main.ts $(shell find tests -name '*_test.ts' 2>/dev/null)
+	$(DENO) check mod.ts cli/main.ts cli/main_eager.ts $(shell find tests -name '*_test.ts' 2>/dev/null)
 	$(DENO) doc --lint mod.ts
 	$(MAKE) -s csrc
 

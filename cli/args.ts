@@ -16,7 +16,7 @@ const WORDING: Record<ArgsCheck, string> = {
 };
 
 /**
- * Throws runc's usage error when the count is wrong; `cli/main.ts` then prints
+ * Throws runc's usage error when the count is wrong; `cli/dispatch.ts` then prints
  * "Incorrect Usage." and the command's help, and logs the message.
  *
  * @param name the command name

@@ -94,13 +94,13 @@ export interface Command {
   skipArgReorder?: boolean;
   /**
    * Runs the command; resolves to the process exit code. Errors thrown are
-   * logged by `cli/main.ts` as runc does and turn into exit code 1, or into
+   * logged by `cli/dispatch.ts` as runc does and turn into exit code 1, or into
    * the error's own `exitCode` when it has a numeric one (runc exec's 255).
    */
   run(ctx: CommandContext): Promise<number>;
 }
 
-/** Thrown for wrong usage; `cli/main.ts` prints it like urfave/cli and exits 1. */
+/** Thrown for wrong usage; `cli/dispatch.ts` prints it like urfave/cli and exits 1. */
 export class UsageError extends Error {
   /** @param message what is wrong, e.g. `runc: "state" requires exactly 1 argument(s)` */
   constructor(message: string, readonly showHelp = false) {

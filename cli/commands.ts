@@ -1,7 +1,7 @@
 /**
  * The registry: every subcommand descriptor in the order runc 1.1 lists them
  * in `runc --help`. runc's hidden `init` is not a command here (the C stub
- * plays its part), and urfave's `help` is handled by `cli/main.ts`.
+ * plays its part), and urfave's `help` is handled by `cli/dispatch.ts`.
  *
  * @module
  */
@@ -45,13 +45,3 @@ export const COMMANDS: readonly Command[] = [
   update,
   features,
 ];
-
-/**
- * The command called `name` (or one of its aliases).
- *
- * @param name what the user typed
- * @returns the descriptor, or undefined
- */
-export function findCommand(name: string): Command | undefined {
-  return COMMANDS.find((c) => c.name === name || (c.aliases ?? []).includes(name));
-}
