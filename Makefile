@@ -131,6 +131,7 @@ build/docs/.stamp: $(SOURCES) $(DENO)
 #   runc-VERSION-linux-ARCH/sbin/runc          the launcher (csrc/launcher.c, static)
 #   runc-VERSION-linux-ARCH/lib/runc/deno      that architecture's pinned Deno
 #   runc-VERSION-linux-ARCH/lib/runc/runc.js   the bundle, that architecture's helpers in it
+#   runc-VERSION-linux-ARCH/lib/runc/runc-eager.js  create, run and exec alone (see launcher.c)
 #   runc-VERSION-linux-ARCH/share/...          man pages and completions
 # Byte for byte the same from the same inputs (sorted, dated by the commit,
 # owned by 0, gzip without a name or time); SHA256SUMS beside them.
@@ -165,10 +166,11 @@ dist: $(DENO) csrc build/docs/.stamp $(foreach a,$(DIST_ARCHES),build/csrc/$(a)/
 	  mkdir -p $$d/sbin $$d/lib/runc $$d/share; \
 	  $(DENO) run --allow-read --allow-write ffi/embed_gen.ts $$a ffi/_blobs.gen.ts; \
 	  $(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o $$d/lib/runc/runc.js cli/main.ts; \
-	  sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' $$d/lib/runc/runc.js; \
+	  $(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o $$d/lib/runc/runc-eager.js cli/main_eager.ts; \
+	  sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' $$d/lib/runc/runc.js $$d/lib/runc/runc-eager.js; \
 	  install -m 0755 build/csrc/$$a/launcher $$d/sbin/runc; \
 	  install -m 0755 $$deno $$d/lib/runc/deno; \
-	  chmod 0644 $$d/lib/runc/runc.js; \
+	  chmod 0644 $$d/lib/runc/runc.js $$d/lib/runc/runc-eager.js; \
 	  cp -R build/docs/man build/docs/bash-completion build/docs/zsh $$d/share/; \
 	  find $$d -exec touch -h -d @$(SOURCE_DATE_EPOCH) {} +; \
 	  tar -C build/dist --sort=name --owner=0 --group=0 --numeric-owner --mtime=@$(SOURCE_DATE_EPOCH) \
@@ -206,7 +208,7 @@ test-dist: dist-deps
 	$(DENO) test --allow-all --no-lock tests/dist
 
 uninstall:
-	rm -f $(INSTALL_ROOT)/sbin/runc $(INSTALL_ROOT)/lib/runc/deno $(INSTALL_ROOT)/lib/runc/runc.js
+	rm -f $(INSTALL_ROOT)/sbin/runc $(INSTALL_ROOT)/lib/runc/deno $(INSTALL_ROOT)/lib/runc/runc.js $(INSTALL_ROOT)/lib/runc/runc-eager.js
 	rmdir $(INSTALL_ROOT)/lib/runc 2>/dev/null || true
 	rm -f $(INSTALL_ROOT)/share/man/man8/runc.8 $(INSTALL_ROOT)/share/man/man8/runc-*.8
 	rm -f $(INSTALL_ROOT)/share/bash-completion/completions/runc $(INSTALL_ROOT)/share/zsh/site-functions/_runc

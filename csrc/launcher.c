@@ -8,12 +8,61 @@
  * needs nothing of the work tree it was built in. One execve, nothing else:
  * the caller's environment, fds and signal dispositions go on to Deno as
  * they came.
+ *
+ * As build/runc's sh prelude (cli/prelude.sh) does, create, run and exec go
+ * to runc-eager.js (those three commands alone) with V8's eager compilation,
+ * whose code cache then holds every function they call.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The global flags that take a value (urfave/cli: also as -flag, or flag=value in one word). */
+static int takes_value(const char *a)
+{
+	static const char *const flags[] = { "root", "log", "log-format", "criu", "rootless" };
+	if (*a == '-')
+		a++;
+	if (*a == '-')
+		a++;
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (!strcmp(a, flags[i]))
+			return 1;
+	return 0;
+}
+
+static int asks_help_or_version(const char *a)
+{
+	static const char *const flags[] = { "h", "help", "v", "version" };
+	if (*a == '-')
+		a++;
+	if (*a == '-')
+		a++;
+	size_t n = strcspn(a, "=");
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (strlen(flags[i]) == n && !strncmp(a, flags[i], n))
+			return 1;
+	return 0;
+}
+
+/* Whether the command line's command is create, run or exec (see cli/prelude.sh). */
+static int eager_command(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] == '-') {
+			if (asks_help_or_version(a))
+				return 0;
+			if (takes_value(a))
+				i++;
+			continue;
+		}
+		return !strcmp(a, "create") || !strcmp(a, "run") || !strcmp(a, "exec");
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -31,13 +80,20 @@ int main(int argc, char **argv)
 		}
 		*slash = '\0';
 	}
-	char *deno = NULL, *js = NULL;
-	if (asprintf(&deno, "%s/lib/runc/deno", self) < 0 || asprintf(&js, "%s/lib/runc/runc.js", self) < 0) {
+	char *deno = NULL, *js = NULL, *eager = NULL;
+	if (asprintf(&deno, "%s/lib/runc/deno", self) < 0 || asprintf(&js, "%s/lib/runc/runc.js", self) < 0 ||
+	    asprintf(&eager, "%s/lib/runc/runc-eager.js", self) < 0) {
 		fprintf(stderr, "runc: out of memory\n");
 		return 127;
 	}
-	const char *head[] = { deno, "run", "-A", "--no-config", "--no-lock", "--ext=js", js };
-	size_t nhead = sizeof(head) / sizeof(head[0]);
+	const char *head[] = { deno, "run", "-A", "--no-config", "--no-lock", "--ext=js", js, NULL };
+	size_t nhead = 7;
+	if (eager_command(argc, argv) && access(eager, R_OK) == 0) {
+		head[5] = "--v8-flags=--no-lazy";
+		head[6] = "--ext=js";
+		head[7] = eager;
+		nhead = 8;
+	}
 	char **args = calloc(nhead + (size_t)argc, sizeof(char *));
 	if (!args) {
 		fprintf(stderr, "runc: out of memory\n");
