@@ -24,7 +24,7 @@ import { exists } from "../cgroups/file.ts";
 import { containerResources } from "../cgroups/container.ts";
 import { addNotifySocket, hostNotifySocket, notifyDir } from "./notify.ts";
 import { debugEnabled, logPhase, logWarn } from "../log.ts";
-import { hookState } from "../init/plan_hooks.ts";
+import { hookState } from "../init/hook_state.ts";
 import { runHooks } from "../hooks/run.ts";
 import { loadSeccomp } from "../seccomp/load.ts";
 import { absPath } from "../os/path.ts";

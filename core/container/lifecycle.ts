@@ -21,7 +21,7 @@ import { exists } from "../os/path.ts";
 import { errnoText } from "../os/errno.ts";
 import type { Hook } from "../spec/types.ts";
 import { bindNotifySocket, hostNotifySocket, type NotifyRelay } from "./notify.ts";
-import { type HookState, hookState } from "../init/plan_hooks.ts";
+import { type HookState, hookState } from "../init/hook_state.ts";
 import { logError, logWarn } from "../log.ts";
 
 export { listContainers, OCI_VERSION, type StateDocument, stateDocument } from "./query.ts";

@@ -24,7 +24,7 @@ import { checkTerminal, findHostConsole, type HostConsole } from "../container/t
 import { waitForeground } from "../container/foreground.ts";
 import { containerResources } from "../cgroups/container.ts";
 import type { CgroupManager } from "../cgroups/cgroups.ts";
-import { hookState } from "../init/plan_hooks.ts";
+import { hookState } from "../init/hook_state.ts";
 import { runHooks } from "../hooks/run.ts";
 import { logError, logWarn } from "../log.ts";
 import { type CriuOpts, type CriuReq, ReqType } from "./rpc.ts";

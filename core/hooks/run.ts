@@ -8,7 +8,8 @@ import type { Hook } from "../spec/types.ts";
 import { ops } from "../init/ops.ts";
 import { runStubProgram } from "../init/stub.ts";
 import type { Sys } from "../os/sys.ts";
-import { hookOps, type HookState } from "../init/plan_hooks.ts";
+import { hookOps } from "../init/plan_hooks.ts";
+import type { HookState } from "../init/hook_state.ts";
 
 /** The runtime's environment as `KEY=value` strings. */
 export function runtimeEnv(): string[] {

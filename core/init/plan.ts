@@ -11,7 +11,8 @@ import { Chdir, type Op } from "./protocol.ts";
 import { ops } from "./ops.ts";
 import { sysctlPath } from "../spec/_check.ts";
 import { CLONE_FLAGS, inJoinOrder } from "../os/namespaces.ts";
-import { hookOps, hookState } from "./plan_hooks.ts";
+import { hookOps } from "./plan_hooks.ts";
+import { hookState } from "./hook_state.ts";
 import { planRootfs, type RootfsPlanInput, withMountLabel } from "./plan_rootfs.ts";
 import {
   apparmorOp,

@@ -1,5 +1,5 @@
 /**
- * OCI hooks as init-program ops, and the state they read. Every hook is run by the C stub
+ * OCI hooks as init-program ops (the state they read is hook_state.ts). Every hook is run by the C stub
  * (csrc/hooks.c), so argv[0], the state on stdin, the timeout and the error
  * text are the same wherever it runs: prestart, createRuntime, poststart and
  * poststop in a stub of their own in the runtime's namespaces (core/hooks/run.ts),
@@ -7,48 +7,10 @@
  *
  * @module
  */
-import type { Hook, Spec } from "../spec/types.ts";
+import type { Hook } from "../spec/types.ts";
 import type { Op } from "./protocol.ts";
 import { ops } from "./ops.ts";
-
-/** The state a hook reads on stdin (the runtime-spec's state, as runc marshals it). */
-export interface HookState {
-  ociVersion: string;
-  id: string;
-  status: "creating" | "created" | "running" | "stopped";
-  /** Left out when 0, as Go's omitempty does. */
-  pid?: number;
-  bundle: string;
-  annotations?: Record<string, string>;
-}
-
-/**
- * The state JSON for hooks, keys in runc's order.
- *
- * @param spec the container's config (for annotations)
- * @param id the container id
- * @param bundle the bundle path
- * @param status the status the hook point implies
- * @param pid the init's pid, or 0 for none
- * @returns the state
- */
-export function hookState(
-  spec: Spec,
-  id: string,
-  bundle: string,
-  status: HookState["status"],
-  pid: number,
-): HookState {
-  const annotations = spec.annotations;
-  return {
-    ociVersion: spec.ociVersion ?? "",
-    id,
-    status,
-    ...(pid ? { pid } : {}),
-    bundle,
-    ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
-  };
-}
+import type { HookState } from "./hook_state.ts";
 
 /**
  * The state JSON in the two parts that go around the pid, which only the

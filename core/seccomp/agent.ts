@@ -6,7 +6,7 @@
  * @module
  */
 import type { Spec } from "../spec/types.ts";
-import { hookState } from "../init/plan_hooks.ts";
+import { hookState } from "../init/hook_state.ts";
 import type { Sys } from "../os/sys.ts";
 
 /**

@@ -1,4 +1,5 @@
-import { hookOps, hookState } from "../../core/init/plan_hooks.ts";
+import { hookOps } from "../../core/init/plan_hooks.ts";
+import { hookState } from "../../core/init/hook_state.ts";
 import { Opcode } from "../../core/init/protocol.ts";
 import { assertEquals } from "./_assert.ts";
 
