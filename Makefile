@@ -79,20 +79,31 @@ build: build/runc csrc
 # readable stack traces while debugging: make build BUNDLE_FLAGS=
 BUNDLE_FLAGS ?= --minify
 
-build/runc: $(SOURCES) cli/prelude.sh ffi/_blobs.gen.ts $(DENO)
+# The commands with a bundle of their own, build/runc-CMD.js (that command
+# alone), which build/runc's prelude and the installed launcher start with
+# V8's eager compilation: their code cache then holds every function the
+# command calls and little else. Only where that measured faster than the
+# whole bundle compiled lazily (not for start, kill or delete: their code
+# with the C helpers in it is too large to deserialize whole).
+OWN_BUNDLE_COMMANDS := create run exec state list
+space := $(subst ,, )
+build/runc: $(SOURCES) cli/prelude.sh ffi/_blobs.gen.ts $(DENO) $(foreach c,$(OWN_BUNDLE_COMMANDS),build/runc-$(c).js)
 	mkdir -p build
 	$(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o build/runc.bundle.js cli/main.ts
 	sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' build/runc.bundle.js
-	# create, run and exec alone, which the prelude starts with eager compilation.
-	$(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o build/runc-eager.js.tmp cli/main_eager.ts
-	sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' build/runc-eager.js.tmp
-	rm -f build/runc-eager.js
-	mv build/runc-eager.js.tmp build/runc-eager.js
-	# A sh prelude that JavaScript reads as comments (cli/prelude.sh) picks the
-	# file and V8's flags by command.
-	sed 's|@DENO@|$(DENO)|g' cli/prelude.sh > $@.tmp
+	# A sh prelude that JavaScript reads as comments (cli/prelude.sh) starts a
+	# command's own bundle (below) where it has one.
+	sed -e 's|@DENO@|$(DENO)|g' -e 's/@OWN_BUNDLE_COMMANDS@/$(subst $(space),|,$(OWN_BUNDLE_COMMANDS))/' cli/prelude.sh > $@.tmp
 	cat build/runc.bundle.js >> $@.tmp
 	chmod 0755 $@.tmp
+	mv $@.tmp $@
+
+build/entry/%.ts:
+	mkdir -p build/entry
+	printf 'import { command } from "../../cli/%s.ts";\nimport { runEntry } from "../../cli/dispatch.ts";\n\nawait runEntry([command]);\n' $* > $@
+build/runc-%.js: build/entry/%.ts $(SOURCES) ffi/_blobs.gen.ts $(DENO)
+	$(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o $@.tmp build/entry/$*.ts
+	sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' $@.tmp
 	mv $@.tmp $@
 
 # --- deno compile for each release architecture, with that architecture's
@@ -131,7 +142,7 @@ build/docs/.stamp: $(SOURCES) $(DENO)
 #   runc-VERSION-linux-ARCH/sbin/runc          the launcher (csrc/launcher.c, static)
 #   runc-VERSION-linux-ARCH/lib/runc/deno      that architecture's pinned Deno
 #   runc-VERSION-linux-ARCH/lib/runc/runc.js   the bundle, that architecture's helpers in it
-#   runc-VERSION-linux-ARCH/lib/runc/runc-eager.js  create, run and exec alone (see launcher.c)
+#   runc-VERSION-linux-ARCH/lib/runc/runc-CMD.js  one command alone (OWN_BUNDLE_COMMANDS)
 #   runc-VERSION-linux-ARCH/share/...          man pages and completions
 # Byte for byte the same from the same inputs (sorted, dated by the commit,
 # owned by 0, gzip without a name or time); SHA256SUMS beside them.
@@ -151,11 +162,11 @@ $(CURDIR)/.tools/dist-$(1)/node_modules/@deno/$(DENO_PKG_$(1))/deno:
 	test -x $$@
 endef
 $(foreach a,$(filter-out $(HOST_ARCH),$(DIST_ARCHES)),$(eval $(call dist_deno,$(a))))
-build/csrc/%/launcher: csrc/launcher.c
+build/csrc/%/launcher: csrc/launcher.c Makefile
 	mkdir -p $(dir $@)
-	$(call stub_cc_for,$*) $(CFLAGS_COMMON) -static -s -o $@ csrc/launcher.c
+	$(call stub_cc_for,$*) $(CFLAGS_COMMON) -DOWN_BUNDLE_COMMANDS='"$(OWN_BUNDLE_COMMANDS)"' -static -s -o $@ csrc/launcher.c
 
-dist: $(DENO) csrc build/docs/.stamp $(foreach a,$(DIST_ARCHES),build/csrc/$(a)/launcher $(call deno_for,$(a)))
+dist: $(DENO) csrc build/docs/.stamp $(foreach c,$(OWN_BUNDLE_COMMANDS),build/entry/$(c).ts) $(foreach a,$(DIST_ARCHES),build/csrc/$(a)/launcher $(call deno_for,$(a)))
 	@for a in $(DIST_ARCHES); do test -f build/csrc/$$a/runc-init || { \
 	  echo "make dist: no $$a helpers (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)"; exit 1; }; done
 	rm -rf build/dist && mkdir -p build/dist
@@ -166,11 +177,12 @@ dist: $(DENO) csrc build/docs/.stamp $(foreach a,$(DIST_ARCHES),build/csrc/$(a)/
 	  mkdir -p $$d/sbin $$d/lib/runc $$d/share; \
 	  $(DENO) run --allow-read --allow-write ffi/embed_gen.ts $$a ffi/_blobs.gen.ts; \
 	  $(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o $$d/lib/runc/runc.js cli/main.ts; \
-	  $(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o $$d/lib/runc/runc-eager.js cli/main_eager.ts; \
-	  sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' $$d/lib/runc/runc.js $$d/lib/runc/runc-eager.js; \
+	  for c in $(OWN_BUNDLE_COMMANDS); do \
+	    $(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o $$d/lib/runc/runc-$$c.js build/entry/$$c.ts; done; \
+	  sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' $$d/lib/runc/runc*.js; \
 	  install -m 0755 build/csrc/$$a/launcher $$d/sbin/runc; \
 	  install -m 0755 $$deno $$d/lib/runc/deno; \
-	  chmod 0644 $$d/lib/runc/runc.js $$d/lib/runc/runc-eager.js; \
+	  chmod 0644 $$d/lib/runc/runc*.js; \
 	  cp -R build/docs/man build/docs/bash-completion build/docs/zsh $$d/share/; \
 	  find $$d -exec touch -h -d @$(SOURCE_DATE_EPOCH) {} +; \
 	  tar -C build/dist --sort=name --owner=0 --group=0 --numeric-owner --mtime=@$(SOURCE_DATE_EPOCH) \
@@ -208,7 +220,8 @@ test-dist: dist-deps
 	$(DENO) test --allow-all --no-lock tests/dist
 
 uninstall:
-	rm -f $(INSTALL_ROOT)/sbin/runc $(INSTALL_ROOT)/lib/runc/deno $(INSTALL_ROOT)/lib/runc/runc.js $(INSTALL_ROOT)/lib/runc/runc-eager.js
+	rm -f $(INSTALL_ROOT)/sbin/runc $(INSTALL_ROOT)/lib/runc/deno $(INSTALL_ROOT)/lib/runc/runc.js
+	rm -f $(foreach c,$(OWN_BUNDLE_COMMANDS),$(INSTALL_ROOT)/lib/runc/runc-$(c).js)
 	rmdir $(INSTALL_ROOT)/lib/runc 2>/dev/null || true
 	rm -f $(INSTALL_ROOT)/share/man/man8/runc.8 $(INSTALL_ROOT)/share/man/man8/runc-*.8
 	rm -f $(INSTALL_ROOT)/share/bash-completion/completions/runc $(INSTALL_ROOT)/share/zsh/site-functions/_runc
@@ -236,7 +249,7 @@ demo: build
 lint: $(DENO) ffi/_blobs.gen.ts
 	$(DENO) fmt --check
 	$(DENO) lint
-	$(DENO) check mod.ts cli/main.ts cli/main_eager.ts $(shell find tests -name '*_test.ts' 2>/dev/null)
+	$(DENO) check mod.ts cli/main.ts $(shell find tests -name '*_test.ts' 2>/dev/null)
 	$(DENO) doc --lint mod.ts
 	$(MAKE) -s csrc
 

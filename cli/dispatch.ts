@@ -271,6 +271,18 @@ export async function main(argv: string[], commands: readonly Command[]): Promis
  * would compile the whole bundle again (about 20 ms) until another command
  * stored the cache. The turn costs a stat of "/".
  */
-export async function codeCacheTurn(): Promise<void> {
+async function codeCacheTurn(): Promise<void> {
   await Deno.lstat("/").catch(() => {});
+}
+
+/**
+ * An entry point's whole work: runc's command line with these commands, one
+ * event-loop turn ({@linkcode codeCacheTurn}), then exit with the code.
+ *
+ * @param commands the commands the entry knows
+ */
+export async function runEntry(commands: readonly Command[]): Promise<never> {
+  const code = await main(Deno.args, commands);
+  await codeCacheTurn();
+  Deno.exit(code);
 }

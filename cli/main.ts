@@ -5,7 +5,7 @@
  */
 
 import { COMMANDS } from "./commands.ts";
-import { codeCacheTurn, main as dispatch } from "./dispatch.ts";
+import { main as dispatch, runEntry } from "./dispatch.ts";
 
 /**
  * Runs runc's command line.
@@ -17,8 +17,4 @@ export function main(argv: string[]): Promise<number> {
   return dispatch(argv, COMMANDS);
 }
 
-if (import.meta.main) {
-  const code = await main(Deno.args);
-  await codeCacheTurn();
-  Deno.exit(code);
-}
+if (import.meta.main) await runEntry(COMMANDS);

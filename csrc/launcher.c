@@ -9,9 +9,9 @@
  * the caller's environment, fds and signal dispositions go on to Deno as
  * they came.
  *
- * As build/runc's sh prelude (cli/prelude.sh) does, create, run and exec go
- * to runc-eager.js (those three commands alone) with V8's eager compilation,
- * whose code cache then holds every function they call.
+ * As build/runc's sh prelude (cli/prelude.sh) does, a command with a bundle
+ * of its own, PREFIX/lib/runc/runc-CMD.js (OWN_BUNDLE_COMMANDS, from the
+ * Makefile), runs from it with V8's eager compilation.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,21 +47,33 @@ static int asks_help_or_version(const char *a)
 	return 0;
 }
 
-/* Whether the command line's command is create, run or exec (see cli/prelude.sh). */
-static int eager_command(int argc, char **argv)
+#ifndef OWN_BUNDLE_COMMANDS
+#define OWN_BUNDLE_COMMANDS ""
+#endif
+
+/* The command line's command when it has a bundle of its own, else NULL (see cli/prelude.sh). */
+static const char *own_bundle_command(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (a[0] == '-') {
 			if (asks_help_or_version(a))
-				return 0;
+				return NULL;
 			if (takes_value(a))
 				i++;
 			continue;
 		}
-		return !strcmp(a, "create") || !strcmp(a, "run") || !strcmp(a, "exec");
+		size_t n = strlen(a);
+		for (const char *w = OWN_BUNDLE_COMMANDS; *w;) {
+			size_t m = strcspn(w, " ");
+			if (m == n && !strncmp(w, a, n))
+				return a;
+			w += m;
+			w += strspn(w, " ");
+		}
+		return NULL;
 	}
-	return 0;
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -81,14 +93,15 @@ int main(int argc, char **argv)
 		*slash = '\0';
 	}
 	char *deno = NULL, *js = NULL, *eager = NULL;
+	const char *own = own_bundle_command(argc, argv);
 	if (asprintf(&deno, "%s/lib/runc/deno", self) < 0 || asprintf(&js, "%s/lib/runc/runc.js", self) < 0 ||
-	    asprintf(&eager, "%s/lib/runc/runc-eager.js", self) < 0) {
+	    (own && asprintf(&eager, "%s/lib/runc/runc-%s.js", self, own) < 0)) {
 		fprintf(stderr, "runc: out of memory\n");
 		return 127;
 	}
 	const char *head[] = { deno, "run", "-A", "--no-config", "--no-lock", "--ext=js", js, NULL };
 	size_t nhead = 7;
-	if (eager_command(argc, argv) && access(eager, R_OK) == 0) {
+	if (eager && access(eager, R_OK) == 0) {
 		head[5] = "--v8-flags=--no-lazy";
 		head[6] = "--ext=js";
 		head[7] = eager;

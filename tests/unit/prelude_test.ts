@@ -7,6 +7,8 @@
 import { assertEquals } from "./_assert.ts";
 
 const PRELUDE = new URL("../../cli/prelude.sh", import.meta.url);
+/** The Makefile's OWN_BUNDLE_COMMANDS, as the launcher is built with them. */
+const OWN = ["create", "run", "exec", "state", "list"];
 const LAUNCHER = new URL(`../../build/csrc/${Deno.build.arch}/launcher`, import.meta.url).pathname;
 const FAKE_DENO = '#!/bin/sh\nfor a; do printf "%s\\n" "$a"; done\n';
 
@@ -16,39 +18,46 @@ interface Started {
   args: string[];
 }
 
-/** A runc to call and the two files it may start Deno on. */
+/** A runc to call, the whole bundle and where a command's own bundle is. */
 interface Layout {
   runc: string;
   full: string;
-  eager: string;
+  own: (command: string) => string;
 }
 
-/** DIR/runc: the prelude, then a line of JavaScript; DIR/runc-eager.js when asked. */
-async function makePrelude(dir: string, withEager: boolean): Promise<Layout> {
+/** Files named runc-CMD.js in dir: one for each of OWN (when asked), and runc-spec.js. */
+async function ownBundles(dir: string, withOwn: boolean): Promise<(c: string) => string> {
+  const own = (c: string) => `${dir}/runc-${c}.js`;
+  // Not a command with a bundle of its own: a file of that name is never used.
+  await Deno.writeTextFile(own("spec"), 'console.log("spec");\n');
+  if (withOwn) { for (const c of OWN) await Deno.writeTextFile(own(c), `console.log("${c}");\n`); }
+  return own;
+}
+
+/** DIR/runc: the prelude (as the Makefile fills it in), then a line of JavaScript. */
+async function makePrelude(dir: string, withOwn: boolean): Promise<Layout> {
   const fake = `${dir}/fake-deno`;
   await Deno.writeTextFile(fake, FAKE_DENO);
   await Deno.chmod(fake, 0o755);
-  const text = (await Deno.readTextFile(PRELUDE)).replaceAll("@DENO@", fake);
+  const text = (await Deno.readTextFile(PRELUDE)).replaceAll("@DENO@", fake)
+    .replaceAll("@OWN_BUNDLE_COMMANDS@", OWN.join("|"));
   const runc = `${dir}/runc`;
   await Deno.writeTextFile(runc, `${text}console.log("bundle");\n`);
   await Deno.chmod(runc, 0o755);
-  const eager = `${dir}/runc-eager.js`;
-  if (withEager) await Deno.writeTextFile(eager, 'console.log("eager");\n');
-  return { runc, full: runc, eager };
+  return { runc, full: runc, own: await ownBundles(dir, withOwn) };
 }
 
-/** DIR/sbin/runc (a copy of the launcher) and DIR/lib/runc/{deno,runc.js,runc-eager.js}. */
-async function makeInstalled(dir: string, withEager: boolean): Promise<Layout> {
+/** DIR/sbin/runc (a copy of the launcher) and DIR/lib/runc/{deno,runc.js,runc-CMD.js}. */
+async function makeInstalled(dir: string, withOwn: boolean): Promise<Layout> {
   await Deno.mkdir(`${dir}/sbin`);
   await Deno.mkdir(`${dir}/lib/runc`, { recursive: true });
   await Deno.copyFile(LAUNCHER, `${dir}/sbin/runc`);
   await Deno.chmod(`${dir}/sbin/runc`, 0o755);
   await Deno.writeTextFile(`${dir}/lib/runc/deno`, FAKE_DENO);
   await Deno.chmod(`${dir}/lib/runc/deno`, 0o755);
-  const full = `${dir}/lib/runc/runc.js`, eager = `${dir}/lib/runc/runc-eager.js`;
+  const full = `${dir}/lib/runc/runc.js`;
   await Deno.writeTextFile(full, 'console.log("bundle");\n');
-  if (withEager) await Deno.writeTextFile(eager, 'console.log("eager");\n');
-  return { runc: `${dir}/sbin/runc`, full, eager };
+  return { runc: `${dir}/sbin/runc`, full, own: await ownBundles(`${dir}/lib/runc`, withOwn) };
 }
 
 async function started(runc: string, argv: string[]): Promise<Started> {
@@ -64,23 +73,24 @@ async function started(runc: string, argv: string[]): Promise<Started> {
   };
 }
 
-const CASES: [string[], boolean][] = [
-  [["run", "-b", "b", "id"], true],
-  [["--root", "/r", "create", "id"], true],
-  [["--root=/r", "--debug", "exec", "id", "true"], true],
-  [["--log", "run", "--log-format", "json", "exec", "id", "sh"], true],
-  [["--criu", "/c", "--rootless", "auto", "-root", "/x", "run", "id"], true],
-  [["--", "create", "id"], true],
-  [["restore", "id"], false],
-  [["--help", "run"], false], // the app's help, with every command
-  [["-v", "create"], false],
-  [["--version=true", "exec"], false],
-  [["state", "id"], false],
-  [["--root", "run", "state", "id"], false], // "run" is --root's value
-  [["delete", "run"], false],
-  [["--help"], false],
-  [[], false],
-  [["spec"], false],
+/** A command line and the command whose own bundle it runs from (undefined: the whole one). */
+const CASES: [string[], string | undefined][] = [
+  [["run", "-b", "b", "id"], "run"],
+  [["--root", "/r", "create", "id"], "create"],
+  [["--root=/r", "--debug", "exec", "id", "true"], "exec"],
+  [["--log", "run", "--log-format", "json", "state", "id"], "state"],
+  [["--criu", "/c", "--rootless", "auto", "-root", "/x", "list"], "list"],
+  [["--", "create", "id"], "create"],
+  [["restore", "id"], undefined],
+  [["spec"], undefined], // runc-spec.js is there, but spec has no bundle of its own
+  [["--help", "run"], undefined], // the app's help, with every command
+  [["-v", "create"], undefined],
+  [["--version=true", "exec"], undefined],
+  [["--root", "run", "delete", "id"], undefined], // "run" is --root's value
+  [["kill", "run"], undefined],
+  [["help", "state"], undefined],
+  [["--help"], undefined],
+  [[], undefined],
 ];
 
 for (
@@ -89,14 +99,14 @@ for (
     ["launcher", makeInstalled],
   ] as const
 ) {
-  Deno.test(`${what}: create, run and exec compile eagerly from runc-eager.js; the rest lazily`, async () => {
+  Deno.test(`${what}: a command with a bundle of its own runs from it, compiled eagerly`, async () => {
     const dir = await Deno.makeTempDir();
     try {
       const l = await make(dir, true);
-      for (const [argv, eager] of CASES) {
+      for (const [argv, own] of CASES) {
         const s = await started(l.runc, argv);
-        assertEquals(s.eager, eager, argv.join(" "));
-        assertEquals(s.file, eager ? l.eager : l.full, argv.join(" "));
+        assertEquals(s.eager, own !== undefined, argv.join(" "));
+        assertEquals(s.file, own ? l.own(own) : l.full, argv.join(" "));
         assertEquals(s.args, argv, "the arguments go on unchanged");
       }
     } finally {
@@ -104,7 +114,7 @@ for (
     }
   });
 
-  Deno.test(`${what}: without runc-eager.js, every command runs lazily from the bundle`, async () => {
+  Deno.test(`${what}: without those bundles, every command runs lazily from the whole one`, async () => {
     const dir = await Deno.makeTempDir();
     try {
       const l = await make(dir, false);

@@ -183,7 +183,7 @@ done
 # prelude finds Deno where it says. Uncompressed: the kernel unpacks it with a
 # memcpy, where decompressing under TCG costs seconds.
 tree_parts=()
-for p in build/runc build/runc-eager.js build/csrc cli core ffi tests mod.ts deno.json; do
+for p in build/runc $(cd "$tree" && echo build/runc-*.js) build/csrc cli core ffi tests mod.ts deno.json; do
 	[ -e "$tree/$p" ] && tree_parts+=("$p")
 done
 bins=(/bin/busybox "$DENO")
