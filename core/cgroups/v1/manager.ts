@@ -158,9 +158,12 @@ export class V1Manager implements CgroupManager {
 
   async destroy(): Promise<void> {
     const errors: string[] = [];
-    for (const dir of Object.values(this.dirs)) {
-      await removeTree(dir).catch((e) => errors.push((e as Error).message));
-    }
+    // Together: a hierarchy still busy waits once, not once per hierarchy.
+    await Promise.all(
+      Object.values(this.dirs).map((dir) =>
+        removeTree(dir).catch((e) => errors.push((e as Error).message))
+      ),
+    );
     // Parents this manager made (a create that failed halfway, or a nested path).
     for (const dir of this.made.reverse()) {
       if (Object.values(this.dirs).includes(dir)) continue;
