@@ -80,12 +80,14 @@ build: build/runc csrc
 BUNDLE_FLAGS ?= --minify
 
 # The commands with a bundle of their own, build/runc-CMD.js (that command
-# alone), which build/runc's prelude and the installed launcher start with
-# V8's eager compilation: their code cache then holds every function the
-# command calls and little else. Only where that measured faster than the
-# whole bundle compiled lazily (not for start, kill or delete: their code
-# with the C helpers in it is too large to deserialize whole).
-OWN_BUNDLE_COMMANDS := create run exec state list
+# alone), which build/runc's prelude and the installed launcher start instead
+# of the whole bundle: with V8's eager compilation (the code cache then holds
+# every function the command calls and little else), or lazily where that
+# measured faster (start: its hooks bring in the init program's code and the C
+# helpers, too much to compile for nothing).
+OWN_EAGER_COMMANDS := create run exec state list kill delete
+OWN_LAZY_COMMANDS := start
+OWN_BUNDLE_COMMANDS := $(OWN_EAGER_COMMANDS) $(OWN_LAZY_COMMANDS)
 space := $(subst ,, )
 build/runc: $(SOURCES) cli/prelude.sh ffi/_blobs.gen.ts $(DENO) $(foreach c,$(OWN_BUNDLE_COMMANDS),build/runc-$(c).js)
 	mkdir -p build
@@ -93,7 +95,8 @@ build/runc: $(SOURCES) cli/prelude.sh ffi/_blobs.gen.ts $(DENO) $(foreach c,$(OW
 	sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' build/runc.bundle.js
 	# A sh prelude that JavaScript reads as comments (cli/prelude.sh) starts a
 	# command's own bundle (below) where it has one.
-	sed -e 's|@DENO@|$(DENO)|g' -e 's/@OWN_BUNDLE_COMMANDS@/$(subst $(space),|,$(OWN_BUNDLE_COMMANDS))/' cli/prelude.sh > $@.tmp
+	sed -e 's|@DENO@|$(DENO)|g' -e 's/@OWN_EAGER_COMMANDS@/$(subst $(space),|,$(OWN_EAGER_COMMANDS))/' \
+	  -e 's/@OWN_LAZY_COMMANDS@/$(subst $(space),|,$(OWN_LAZY_COMMANDS))/' cli/prelude.sh > $@.tmp
 	cat build/runc.bundle.js >> $@.tmp
 	chmod 0755 $@.tmp
 	mv $@.tmp $@
@@ -142,7 +145,7 @@ build/docs/.stamp: $(SOURCES) $(DENO)
 #   runc-VERSION-linux-ARCH/sbin/runc          the launcher (csrc/launcher.c, static)
 #   runc-VERSION-linux-ARCH/lib/runc/deno      that architecture's pinned Deno
 #   runc-VERSION-linux-ARCH/lib/runc/runc.js   the bundle, that architecture's helpers in it
-#   runc-VERSION-linux-ARCH/lib/runc/runc-CMD.js  one command alone (OWN_BUNDLE_COMMANDS)
+#   runc-VERSION-linux-ARCH/lib/runc/runc-CMD.js  one command alone (OWN_EAGER_COMMANDS, OWN_LAZY_COMMANDS)
 #   runc-VERSION-linux-ARCH/share/...          man pages and completions
 # Byte for byte the same from the same inputs (sorted, dated by the commit,
 # owned by 0, gzip without a name or time); SHA256SUMS beside them.
@@ -164,7 +167,7 @@ endef
 $(foreach a,$(filter-out $(HOST_ARCH),$(DIST_ARCHES)),$(eval $(call dist_deno,$(a))))
 build/csrc/%/launcher: csrc/launcher.c Makefile
 	mkdir -p $(dir $@)
-	$(call stub_cc_for,$*) $(CFLAGS_COMMON) -DOWN_BUNDLE_COMMANDS='"$(OWN_BUNDLE_COMMANDS)"' -static -s -o $@ csrc/launcher.c
+	$(call stub_cc_for,$*) $(CFLAGS_COMMON) -DOWN_EAGER_COMMANDS='"$(OWN_EAGER_COMMANDS)"' -DOWN_LAZY_COMMANDS='"$(OWN_LAZY_COMMANDS)"' -static -s -o $@ csrc/launcher.c
 
 dist: $(DENO) csrc build/docs/.stamp $(foreach c,$(OWN_BUNDLE_COMMANDS),build/entry/$(c).ts) $(foreach a,$(DIST_ARCHES),build/csrc/$(a)/launcher $(call deno_for,$(a)))
 	@for a in $(DIST_ARCHES); do test -f build/csrc/$$a/runc-init || { \

@@ -31,12 +31,13 @@ signal to the init process of the "ubuntu01" container:
   async run(ctx) {
     checkArgs("kill", ctx.args, 1, "min");
     checkArgs("kill", ctx.args, 2, "max");
-    const [{ killContainer }, { ffiSys }] = await Promise.all([
+    // kill(2) alone, from libc: not the C helpers, which kill never needs.
+    const [{ killContainer }, { kill }] = await Promise.all([
       import("../core/container/lifecycle.ts"),
-      import("../ffi/helper.ts"),
+      import("../ffi/libc.ts"),
     ]);
     await killContainer(
-      ffiSys,
+      { kill },
       ctx.global.root,
       ctx.args[0]!,
       ctx.args[1] ?? "SIGTERM",

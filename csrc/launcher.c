@@ -10,8 +10,9 @@
  * they came.
  *
  * As build/runc's sh prelude (cli/prelude.sh) does, a command with a bundle
- * of its own, PREFIX/lib/runc/runc-CMD.js (OWN_BUNDLE_COMMANDS, from the
- * Makefile), runs from it with V8's eager compilation.
+ * of its own, PREFIX/lib/runc/runc-CMD.js, runs from it: with V8's eager
+ * compilation for the Makefile's OWN_EAGER_COMMANDS, lazily for its
+ * OWN_LAZY_COMMANDS.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,12 +48,32 @@ static int asks_help_or_version(const char *a)
 	return 0;
 }
 
-#ifndef OWN_BUNDLE_COMMANDS
-#define OWN_BUNDLE_COMMANDS ""
+#ifndef OWN_EAGER_COMMANDS
+#define OWN_EAGER_COMMANDS ""
+#endif
+#ifndef OWN_LAZY_COMMANDS
+#define OWN_LAZY_COMMANDS ""
 #endif
 
-/* The command line's command when it has a bundle of its own, else NULL (see cli/prelude.sh). */
-static const char *own_bundle_command(int argc, char **argv)
+/* Whether word is one of the space-separated words of list. */
+static int in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *w = list; *w;) {
+		size_t m = strcspn(w, " ");
+		if (m == n && !strncmp(w, word, n))
+			return 1;
+		w += m;
+		w += strspn(w, " ");
+	}
+	return 0;
+}
+
+/*
+ * The command line's command when it has a bundle of its own, else NULL, and
+ * whether that one is compiled eagerly (see cli/prelude.sh).
+ */
+static const char *own_bundle_command(int argc, char **argv, int *eager)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -63,15 +84,8 @@ static const char *own_bundle_command(int argc, char **argv)
 				i++;
 			continue;
 		}
-		size_t n = strlen(a);
-		for (const char *w = OWN_BUNDLE_COMMANDS; *w;) {
-			size_t m = strcspn(w, " ");
-			if (m == n && !strncmp(w, a, n))
-				return a;
-			w += m;
-			w += strspn(w, " ");
-		}
-		return NULL;
+		*eager = in_list(OWN_EAGER_COMMANDS, a);
+		return *eager || in_list(OWN_LAZY_COMMANDS, a) ? a : NULL;
 	}
 	return NULL;
 }
@@ -92,20 +106,25 @@ int main(int argc, char **argv)
 		}
 		*slash = '\0';
 	}
-	char *deno = NULL, *js = NULL, *eager = NULL;
-	const char *own = own_bundle_command(argc, argv);
+	char *deno = NULL, *js = NULL, *own_js = NULL;
+	int own_eager = 0;
+	const char *own = own_bundle_command(argc, argv, &own_eager);
 	if (asprintf(&deno, "%s/lib/runc/deno", self) < 0 || asprintf(&js, "%s/lib/runc/runc.js", self) < 0 ||
-	    (own && asprintf(&eager, "%s/lib/runc/runc-%s.js", self, own) < 0)) {
+	    (own && asprintf(&own_js, "%s/lib/runc/runc-%s.js", self, own) < 0)) {
 		fprintf(stderr, "runc: out of memory\n");
 		return 127;
 	}
 	const char *head[] = { deno, "run", "-A", "--no-config", "--no-lock", "--ext=js", js, NULL };
 	size_t nhead = 7;
-	if (eager && access(eager, R_OK) == 0) {
-		head[5] = "--v8-flags=--no-lazy";
-		head[6] = "--ext=js";
-		head[7] = eager;
-		nhead = 8;
+	if (own_js && access(own_js, R_OK) == 0) {
+		if (own_eager) {
+			head[5] = "--v8-flags=--no-lazy";
+			head[6] = "--ext=js";
+			head[7] = own_js;
+			nhead = 8;
+		} else {
+			head[6] = own_js;
+		}
 	}
 	char **args = calloc(nhead + (size_t)argc, sizeof(char *));
 	if (!args) {
