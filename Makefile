@@ -259,7 +259,7 @@ lint: $(DENO) ffi/_blobs.gen.ts
 fmt: $(DENO)
 	$(DENO) fmt
 
-test-unit: $(DENO) ffi/_blobs.gen.ts
+test-unit: $(DENO) ffi/_blobs.gen.ts build/csrc/$(HOST_ARCH)/launcher
 	$(DENO) test --allow-all --no-lock tests/unit
 
 test-integration: build
