@@ -344,6 +344,10 @@ else
 		ln -sf ../runc-vm-tests.service "$stage/etc/systemd/system/multi-user.target.wants/runc-vm-tests.service"
 		printf 'RUNC_VM_TREE=%q\nRUNC_VM_DENO=%q\nRUNC_VM_PEER=%q\n' "$tree" "$DENO" \
 			"$tree/build/peer/runc-1.1.0-rc.1" >"$stage/etc/runc-vm.conf"
+		# The work tree (and the Deno in it) may be under /tmp, which Debian's
+		# tmpfiles.d/tmp.conf ("D /tmp") empties at boot: this one keeps it.
+		mkdir -p "$stage/etc/tmpfiles.d"
+		printf 'd /tmp 1777 root root -\n' >"$stage/etc/tmpfiles.d/tmp.conf"
 	else
 	# The dynamic loader finds libraries by their ldd path only through
 	# ld.so.cache; give it the multiarch directories instead.
