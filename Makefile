@@ -80,23 +80,23 @@ build: build/runc csrc
 BUNDLE_FLAGS ?= --minify
 
 # The commands with a bundle of their own, build/runc-CMD.js (that command
-# alone), which build/runc's prelude and the installed launcher start instead
-# of the whole bundle: with V8's eager compilation (the code cache then holds
-# every function the command calls and little else), or lazily where that
-# measured faster (start: its hooks bring in the init program's code and the C
-# helpers, too much to compile for nothing).
+# alone), which build/runc's interpreter and the installed launcher start
+# instead of the whole bundle (csrc/launcher.c): with V8's eager compilation
+# (the code cache then holds every function the command calls and little
+# else), or lazily where that measured faster (start: its hooks bring in the
+# init program's code and the C helpers, too much to compile for nothing).
 OWN_EAGER_COMMANDS := create run exec state list kill delete
 OWN_LAZY_COMMANDS := start
 OWN_BUNDLE_COMMANDS := $(OWN_EAGER_COMMANDS) $(OWN_LAZY_COMMANDS)
-space := $(subst ,, )
-build/runc: $(SOURCES) cli/prelude.sh ffi/_blobs.gen.ts $(DENO) $(foreach c,$(OWN_BUNDLE_COMMANDS),build/runc-$(c).js)
+OWN_BUNDLE_CFLAGS := -DOWN_EAGER_COMMANDS='"$(OWN_EAGER_COMMANDS)"' -DOWN_LAZY_COMMANDS='"$(OWN_LAZY_COMMANDS)"'
+INTERP := build/csrc/$(HOST_ARCH)/runc-interp
+build/runc: $(SOURCES) ffi/_blobs.gen.ts $(DENO) $(INTERP) $(foreach c,$(OWN_BUNDLE_COMMANDS),build/runc-$(c).js)
 	mkdir -p build
 	$(DENO) bundle --quiet --platform=browser $(BUNDLE_FLAGS) -o build/runc.bundle.js cli/main.ts
 	sed -i 's/"@@RUNC_COMMIT@@"/"$(shell git rev-parse --short HEAD 2>/dev/null)"/' build/runc.bundle.js
-	# A sh prelude that JavaScript reads as comments (cli/prelude.sh) starts a
-	# command's own bundle (below) where it has one.
-	sed -e 's|@DENO@|$(DENO)|g' -e 's/@OWN_EAGER_COMMANDS@/$(subst $(space),|,$(OWN_EAGER_COMMANDS))/' \
-	  -e 's/@OWN_LAZY_COMMANDS@/$(subst $(space),|,$(OWN_LAZY_COMMANDS))/' cli/prelude.sh > $@.tmp
+	# The kernel runs the #! line's static interpreter with the Deno it names
+	# (JavaScript takes the #! line as a comment).
+	printf '#!%s %s\n' "$(CURDIR)/$(INTERP)" "$(DENO)" > $@.tmp
 	cat build/runc.bundle.js >> $@.tmp
 	chmod 0755 $@.tmp
 	mv $@.tmp $@
@@ -167,7 +167,10 @@ endef
 $(foreach a,$(filter-out $(HOST_ARCH),$(DIST_ARCHES)),$(eval $(call dist_deno,$(a))))
 build/csrc/%/launcher: csrc/launcher.c Makefile
 	mkdir -p $(dir $@)
-	$(call stub_cc_for,$*) $(CFLAGS_COMMON) -DOWN_EAGER_COMMANDS='"$(OWN_EAGER_COMMANDS)"' -DOWN_LAZY_COMMANDS='"$(OWN_LAZY_COMMANDS)"' -static -s -o $@ csrc/launcher.c
+	$(call stub_cc_for,$*) $(CFLAGS_COMMON) $(OWN_BUNDLE_CFLAGS) -static -s -o $@ csrc/launcher.c
+build/csrc/%/runc-interp: csrc/launcher.c Makefile
+	mkdir -p $(dir $@)
+	$(call stub_cc_for,$*) $(CFLAGS_COMMON) $(OWN_BUNDLE_CFLAGS) -DINTERPRETER -static -s -o $@ csrc/launcher.c
 
 dist: $(DENO) csrc build/docs/.stamp $(foreach c,$(OWN_BUNDLE_COMMANDS),build/entry/$(c).ts) $(foreach a,$(DIST_ARCHES),build/csrc/$(a)/launcher $(call deno_for,$(a)))
 	@for a in $(DIST_ARCHES); do test -f build/csrc/$$a/runc-init || { \
@@ -259,7 +262,7 @@ lint: $(DENO) ffi/_blobs.gen.ts
 fmt: $(DENO)
 	$(DENO) fmt
 
-test-unit: $(DENO) ffi/_blobs.gen.ts build/csrc/$(HOST_ARCH)/launcher
+test-unit: $(DENO) ffi/_blobs.gen.ts build/csrc/$(HOST_ARCH)/launcher $(INTERP)
 	$(DENO) test --allow-all --no-lock tests/unit
 
 test-integration: build

@@ -1,18 +1,21 @@
 /*
- * runc, as installed (make install) or unpacked (make dist): a static
- * launcher that runs the bundled CLI with the Deno beside it,
+ * How runc starts the bundled CLI with the pinned Deno: one execve, nothing
+ * else, so the caller's environment, fds and signal dispositions go on to
+ * Deno as they came. Built twice from this file:
  *
- *   PREFIX/sbin/runc  ->  PREFIX/lib/runc/deno run ... PREFIX/lib/runc/runc.js ARGS
+ *   PREFIX/sbin/runc (make install, make dist), found from its own path
+ *   (/proc/self/exe), so the tree moves as a whole:
+ *     PREFIX/sbin/runc ARGS  ->  PREFIX/lib/runc/deno run ... PREFIX/lib/runc/runc.js ARGS
  *
- * found from its own path (/proc/self/exe), so the tree moves as a whole and
- * needs nothing of the work tree it was built in. One execve, nothing else:
- * the caller's environment, fds and signal dispositions go on to Deno as
- * they came.
+ *   build/csrc/ARCH/runc-interp (-DINTERPRETER), the interpreter on build/runc's
+ *   #! line, which names the Deno after it; the kernel runs
+ *     runc-interp DENO build/runc ARGS  ->  DENO run ... build/runc ARGS
+ *   (a static program starts in about a third of the time /bin/sh takes).
  *
- * As build/runc's sh prelude (cli/prelude.sh) does, a command with a bundle
- * of its own, PREFIX/lib/runc/runc-CMD.js, runs from it: with V8's eager
- * compilation for the Makefile's OWN_EAGER_COMMANDS, lazily for its
- * OWN_LAZY_COMMANDS.
+ * Either way, a command with a bundle of its own beside the whole one,
+ * runc-CMD.js, runs from it: with V8's eager compilation for the Makefile's
+ * OWN_EAGER_COMMANDS, lazily for its OWN_LAZY_COMMANDS (V8 throws away a
+ * code cache made under other flags, so each file keeps its own).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,7 +74,7 @@ static int in_list(const char *list, const char *word)
 
 /*
  * The command line's command when it has a bundle of its own, else NULL, and
- * whether that one is compiled eagerly (see cli/prelude.sh).
+ * whether that one is compiled eagerly.
  */
 static const char *own_bundle_command(int argc, char **argv, int *eager)
 {
@@ -90,27 +93,56 @@ static const char *own_bundle_command(int argc, char **argv, int *eager)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+/* The Deno and the whole bundle; argv and argc shifted past what is not runc's own arguments. */
+static int locate(int *argc, char ***argv, char **deno, char **js, char **base)
 {
+#ifdef INTERPRETER
+	/* runc-interp DENO SCRIPT ARGS..., from the kernel's #! handling. */
+	if (*argc < 3) {
+		fprintf(stderr, "runc-interp: usage: runc-interp DENO SCRIPT [ARG...] (the #! line of build/runc)\n");
+		return -1;
+	}
+	*deno = (*argv)[1];
+	*js = (*argv)[2];
+	*base = (*argv)[2]; /* its own bundles are SCRIPT-CMD.js */
+	*argc -= 2;
+	*argv += 2;
+	return 0;
+#else
+	(void)argc; /* runc's arguments from argv[1] on, as they came */
+	(void)argv;
 	char *self = realpath("/proc/self/exe", NULL);
 	if (!self) {
 		fprintf(stderr, "runc: find the launcher's own path: %s\n", strerror(errno));
-		return 127;
+		return -1;
 	}
 	/* PREFIX/sbin/runc: cut "/runc", then "/sbin". */
 	for (int i = 0; i < 2; i++) {
 		char *slash = strrchr(self, '/');
 		if (!slash) {
 			fprintf(stderr, "runc: unexpected launcher path %s\n", self);
-			return 127;
+			return -1;
 		}
 		*slash = '\0';
 	}
-	char *deno = NULL, *js = NULL, *own_js = NULL;
+	if (asprintf(deno, "%s/lib/runc/deno", self) < 0 || asprintf(js, "%s/lib/runc/runc.js", self) < 0 ||
+	    asprintf(base, "%s/lib/runc/runc", self) < 0) {
+		fprintf(stderr, "runc: out of memory\n");
+		return -1;
+	}
+	return 0;
+#endif
+}
+
+int main(int argc, char **argv)
+{
+	char *deno = NULL, *js = NULL, *base = NULL, *own_js = NULL;
+	if (locate(&argc, &argv, &deno, &js, &base) < 0)
+		return 127;
+	/* From here on argv[0] is the program's name and argv[1..] runc's arguments. */
 	int own_eager = 0;
 	const char *own = own_bundle_command(argc, argv, &own_eager);
-	if (asprintf(&deno, "%s/lib/runc/deno", self) < 0 || asprintf(&js, "%s/lib/runc/runc.js", self) < 0 ||
-	    (own && asprintf(&own_js, "%s/lib/runc/runc-%s.js", self, own) < 0)) {
+	if (own && asprintf(&own_js, "%s-%s.js", base, own) < 0) {
 		fprintf(stderr, "runc: out of memory\n");
 		return 127;
 	}

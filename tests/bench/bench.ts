@@ -374,8 +374,8 @@ async function main(): Promise<void> {
 
 /**
  * The peak resident memory of a foreground `run` (of `sleep 1`): the largest of
- * VmRSS and VmHWM sampled every 5 ms from its /proc/PID/status. build/runc is a
- * sh prelude that execs Deno in the same pid; VmHWM restarts at the exec.
+ * VmRSS and VmHWM sampled every 5 ms from its /proc/PID/status. build/runc's #!
+ * interpreter execs Deno in the same pid; VmHWM restarts at the exec.
  */
 async function cliPeakRss(r: Runtime, bundle: string, id: string): Promise<number> {
   const child = new Deno.Command(r.bin, {

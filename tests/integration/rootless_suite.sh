@@ -84,8 +84,10 @@ if ! reachable; then
   tar -C "$tree" --exclude=./.git --exclude=./.tools --exclude=./build/vm \
     --exclude=./build/test-rootless -cf - . | tar -C "$copy" -xf -
   install -D -m 0755 "$DENO" "$copy/.tools/deno"
-  # build/runc's sh prelude (its first lines) names the deno it was built with.
-  sed -i "1,12s|$DENO|$copy/.tools/deno|g" "$copy/build/runc"
+  # build/runc's #! line names its interpreter (in build/csrc) and the deno it
+  # was built with: the copy's own.
+  sed -i -E "1s|^#!.*/build/csrc/([^/]+)/runc-interp .*\$|#!$copy/build/csrc/\\1/runc-interp $copy/.tools/deno|" \
+    "$copy/build/runc"
   DENO="$copy/.tools/deno"
   tree=$copy
   cd "$tree"

@@ -180,7 +180,7 @@ done
 # --- The initramfs. Its content: busybox as /bin/*, /init, the pinned Deno
 # and the programs of VM_BINS with the shared libraries they load (at their
 # host paths), and the work tree at its host path, so that build/runc's
-# prelude finds Deno where it says. Uncompressed: the kernel unpacks it with a
+# #! line finds its interpreter and Deno where it says. Uncompressed: the kernel unpacks it with a
 # memcpy, where decompressing under TCG costs seconds.
 tree_parts=()
 for p in build/runc $(cd "$tree" && echo build/runc-*.js) build/csrc cli core ffi tests mod.ts deno.json; do

@@ -1,17 +1,19 @@
 /**
  * Which file Deno is started on, with which V8 flags, for a command line: by
- * cli/prelude.sh (the sh lines at the top of build/runc, run by /bin/sh) and
- * by the installed launcher (csrc/launcher.c, PREFIX/sbin/runc), which must
- * agree. A stand-in for Deno prints what it was given.
+ * build/runc's #! interpreter (csrc/launcher.c built with -DINTERPRETER, which
+ * the kernel runs with the Deno the #! line names and the script) and by the
+ * installed launcher (the same file, PREFIX/sbin/runc), which must agree. A
+ * stand-in for Deno prints what it was given.
  */
 import { assertEquals } from "./_assert.ts";
 
-const PRELUDE = new URL("../../cli/prelude.sh", import.meta.url);
 /** The Makefile's OWN_EAGER_COMMANDS and OWN_LAZY_COMMANDS, as the launcher is built with them. */
 const EAGER = ["create", "run", "exec", "state", "list", "kill", "delete"];
 const LAZY = ["start"];
 const OWN = [...EAGER, ...LAZY];
-const LAUNCHER = new URL(`../../build/csrc/${Deno.build.arch}/launcher`, import.meta.url).pathname;
+const CSRC = new URL(`../../build/csrc/${Deno.build.arch}/`, import.meta.url).pathname;
+const LAUNCHER = `${CSRC}launcher`;
+const INTERP = `${CSRC}runc-interp`;
 const FAKE_DENO = '#!/bin/sh\nfor a; do printf "%s\\n" "$a"; done\n';
 
 interface Started {
@@ -36,16 +38,13 @@ async function ownBundles(dir: string, withOwn: boolean): Promise<(c: string) =>
   return own;
 }
 
-/** DIR/runc: the prelude (as the Makefile fills it in), then a line of JavaScript. */
-async function makePrelude(dir: string, withOwn: boolean): Promise<Layout> {
+/** DIR/runc: a #! line naming the interpreter and a stand-in Deno, then a line of JavaScript. */
+async function makeScript(dir: string, withOwn: boolean): Promise<Layout> {
   const fake = `${dir}/fake-deno`;
   await Deno.writeTextFile(fake, FAKE_DENO);
   await Deno.chmod(fake, 0o755);
-  const text = (await Deno.readTextFile(PRELUDE)).replaceAll("@DENO@", fake)
-    .replaceAll("@OWN_EAGER_COMMANDS@", EAGER.join("|"))
-    .replaceAll("@OWN_LAZY_COMMANDS@", LAZY.join("|"));
   const runc = `${dir}/runc`;
-  await Deno.writeTextFile(runc, `${text}console.log("bundle");\n`);
+  await Deno.writeTextFile(runc, `#!${INTERP} ${fake}\nconsole.log("bundle");\n`);
   await Deno.chmod(runc, 0o755);
   return { runc, full: runc, own: await ownBundles(dir, withOwn) };
 }
@@ -99,7 +98,7 @@ const CASES: [string[], string | undefined][] = [
 
 for (
   const [what, make] of [
-    ["prelude", makePrelude],
+    ["build/runc", makeScript],
     ["launcher", makeInstalled],
   ] as const
 ) {
