@@ -1,6 +1,6 @@
 /**
  * runc's command line for a table of commands (`cli/main.ts` gives all of
- * them, `cli/main_eager.ts` create, run and exec): global flags, logging
+ * them, a generated build/entry/CMD.ts one): global flags, logging
  * set-up, dispatch to a command descriptor, and runc 1.1's handling of usage
  * errors, help and failures (stdout for help and "Incorrect Usage", a logrus
  * line for errors, exit 1, or 3 for an unknown help topic).
