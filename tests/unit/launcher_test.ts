@@ -128,3 +128,24 @@ for (
     }
   });
 }
+
+Deno.test("launcher: every global flag that takes a value (cli/app.ts) is skipped with its value", async () => {
+  const { globalFlags } = await import("../../cli/app.ts");
+  const valued = globalFlags("/run/runc").filter((f) => f.kind !== "bool").map((f) => f.name);
+  assertEquals(valued.length > 0, true);
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const [what, make] of [["build/runc", makeScript], ["launcher", makeInstalled]] as const) {
+      const sub = `${dir}/${what.replace("/", "-")}`;
+      await Deno.mkdir(sub);
+      const l = await make(sub, true);
+      for (const name of valued) {
+        // "state" is the flag's value; the command is run.
+        const s = await started(l.runc, [`--${name}`, "state", "run", "id"]);
+        assertEquals(s.file, l.own("run"), `${what}: --${name} takes a value`);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
