@@ -43,7 +43,8 @@ let lib: Lib | null | undefined;
 function open(): Lib | null {
   if (lib === undefined) {
     try {
-      Deno.dlopen("libseccomp.so.2", { seccomp_version: SYMBOLS.seccomp_version });
+      // Loads it (or throws), binding nothing: each symbol is bound on its first use.
+      Deno.dlopen("libseccomp.so.2", {});
       lib = { symbols: lazySymbols(() => "libseccomp.so.2", SYMBOLS) };
     } catch {
       lib = null;

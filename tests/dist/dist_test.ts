@@ -1,9 +1,10 @@
 /**
  * What `make dist` and `make install` ship, checked as a user of them would:
  * the tarballs are the same when built again, each runs unpacked anywhere (the
- * aarch64 one under qemu-user) with the same answers, the installed runc runs a
- * container with the work tree's build gone, the man pages render and lint
- * clean, the completions complete, and `make uninstall` takes it all back.
+ * aarch64 one under qemu-user) with the same answers and the same FFI results,
+ * the installed runc runs a container with the work tree's build gone, the man
+ * pages render and lint clean, the completions complete, and `make uninstall`
+ * takes it all back.
  * Run by `make test-dist` (as root), after `make dist`.
  */
 import { assert, assertEquals, assertStringIncludes } from "../unit/_assert.ts";
@@ -83,6 +84,11 @@ Deno.test({
       for (const args of ["--version", "--help", "features"]) {
         assertEquals(await ok(runA(args)), await ok(runX(args)), args);
       }
+      // ffi/libc.ts reads scalar FFI results back from one-field structs; the
+      // aarch64 Deno must give the values a plain binding gives.
+      await ok(
+        `qemu-aarch64-static ${arm}/lib/runc/deno test -A --no-lock tests/unit/ffi_bind_test.ts`,
+      );
       for (const args of ["spec", "spec --rootless"]) {
         for (const [dir, run] of [[`${tmp}/sx`, runX], [`${tmp}/sa`, runA]] as const) {
           await Deno.remove(dir, { recursive: true }).catch(() => {});
