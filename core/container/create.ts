@@ -137,7 +137,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
     const maps = idMapPlan(uidMaps, gidMaps, euid(), egid());
     // The stub starts now and joins the cgroups while the init is planned; the
     // init it clones inherits them.
-    const { stub, planned: plan } = await startStubJoined(
+    const { stub, planned: plan, program } = await startStubJoined(
       sys,
       bundle,
       (pid) =>
@@ -173,9 +173,10 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
         logPhase("create: init planned");
         return planned;
       },
+      (planned) => planned.ops,
     );
     logPhase("create: cgroups joined");
-    initPid = await runInit(sys, plan.ops, stub, {
+    initPid = await runInit(sys, program, stub, {
       onPid: async (pid) => {
         initPid = pid;
         testKillPoint("pid");

@@ -145,7 +145,7 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
   try {
     // The stub joins the container's cgroups (or the --cgroup sub-cgroups)
     // while the process is planned; what it clones inherits them.
-    const { stub, planned: ops } = await startStubJoined(
+    const { stub, program } = await startStubJoined(
       sys,
       st.bundle,
       (p) =>
@@ -167,8 +167,9 @@ export async function execInContainer(sys: Sys, opts: ExecOptions): Promise<numb
           setgroupsDenied: setgroupsDenied(st.initPid),
           debug: debugEnabled(),
         }),
+      (ops) => ops,
     );
-    pid = await runInit(sys, ops, stub, {
+    pid = await runInit(sys, program, stub, {
       // Known from here on, so a failure below kills and reaps it.
       onPid: async (p) => {
         pid = p;

@@ -78,6 +78,27 @@ export function programHeader(): ProgramHeader {
   return { flags, sigIgnored: ignored & ~(1n << 12n) };
 }
 
+/** An init program as the stub reads it, with the ops and header it was made from. */
+export interface EncodedProgram {
+  readonly ops: readonly Op[];
+  readonly header: ProgramHeader;
+  readonly bytes: Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * Encodes an init program for {@linkcode runInit}.
+ *
+ * @param ops the program
+ * @param header the header (default: {@linkcode programHeader})
+ * @throws ProtocolError when an op cannot be encoded (a NUL in a string)
+ */
+export function encodeInitProgram(
+  ops: readonly Op[],
+  header: ProgramHeader = programHeader(),
+): EncodedProgram {
+  return { ops, header, bytes: encodeProgram(ops, header) };
+}
+
 /** A running stub and its end of the socket; it waits for its program. */
 export interface Stub {
   /** The stub's pid: it may join the container's cgroups before it gets its program. */
@@ -131,30 +152,35 @@ async function abandonStub(sys: Sys, stub: Stub): Promise<void> {
 }
 
 /**
- * Starts the stub and, while `plan` runs, moves it into the container's
- * cgroups with `join` (off the main thread: the first cgroup.procs write
- * waits for an RCU grace period); what it clones inherits them. On any
- * failure, plan's first, the stub is ended and reaped.
+ * Starts the stub and, while `plan` runs and its program is encoded, moves it
+ * into the container's cgroups with `join` (off the main thread: the first
+ * cgroup.procs write waits for an RCU grace period, longer than the planning
+ * takes); what it clones inherits them. On any failure, plan's first, the
+ * stub is ended and reaped.
  *
  * @param sys the syscall surface
  * @param cwd where the stub starts
  * @param join moves a pid into the container's cgroups
  * @param plan makes the program (and whatever else the caller needs)
- * @returns the stub, waiting for its program (give it to {@linkcode runInit}), and plan's result
+ * @param opsOf the program in what plan returns
+ * @returns the stub, waiting for its program, plan's result, and the program
+ *   encoded (give the stub and the program to {@linkcode runInit})
  */
 export async function startStubJoined<T>(
   sys: Sys,
   cwd: string,
   join: (pid: number) => Promise<void>,
   plan: () => T | Promise<T>,
-): Promise<{ stub: Stub; planned: T }> {
+  opsOf: (planned: T) => readonly Op[],
+): Promise<{ stub: Stub; planned: T; program: EncodedProgram }> {
   const stub = startStub(sys, cwd);
   const joined = errorOf(join(stub.pid));
   try {
     const planned = await plan();
+    const program = encodeInitProgram(opsOf(planned));
     const err = await joined;
     if (err) throw err;
-    return { stub, planned };
+    return { stub, planned, program };
   } catch (e) {
     await joined;
     await abandonStub(sys, stub);
@@ -162,13 +188,11 @@ export async function startStubJoined<T>(
   }
 }
 
-function sendProgram(sys: Sys, stub: Stub, ops: readonly Op[], header: ProgramHeader): void {
-  const program = encodeProgram(ops, header);
-  logDebug(
-    `runc-init ${stub.pid}: sending a program of ${ops.length} ops (${program.length} bytes)`,
-  );
-  for (let off = 0; off < program.length; off += CHUNK) {
-    sys.send(stub.sock, program.subarray(off, off + CHUNK));
+function sendProgram(sys: Sys, stub: Stub, program: EncodedProgram): void {
+  const { ops, bytes } = program;
+  logDebug(`runc-init ${stub.pid}: sending a program of ${ops.length} ops (${bytes.length} bytes)`);
+  for (let off = 0; off < bytes.length; off += CHUNK) {
+    sys.send(stub.sock, bytes.subarray(off, off + CHUNK));
   }
   testKillPoint("spawned");
   logPhase("init: program sent");
@@ -178,13 +202,13 @@ function sendProgram(sys: Sys, stub: Stub, ops: readonly Op[], header: ProgramHe
 // on failure the stub is ended and reaped.
 async function withProgram(
   sys: Sys,
-  ops: readonly Op[],
+  program: readonly Op[] | EncodedProgram,
   where: string | Stub,
-  header: ProgramHeader,
+  header?: ProgramHeader,
 ): Promise<Stub> {
   const stub = typeof where === "string" ? startStub(sys, where) : where;
   try {
-    sendProgram(sys, stub, ops, header);
+    sendProgram(sys, stub, "bytes" in program ? program : encodeInitProgram(program, header));
   } catch (e) {
     await abandonStub(sys, stub);
     throw e;
@@ -197,22 +221,24 @@ async function withProgram(
  * the container init's pid once it is ready, recorded (onReady) and on its own.
  *
  * @param sys the syscall surface
- * @param ops the init program
+ * @param program the init program, or its encoding ({@linkcode startStubJoined} makes one)
  * @param where where a new stub starts (hooks run by the init start there
  *   too), or a stub {@linkcode startStub} started
  * @param handlers what to do when the init waits for the CLI
- * @param header the program header (default: {@linkcode programHeader})
+ * @param header the program header when the program is not encoded yet
+ *   (default: {@linkcode programHeader})
  * @returns the container init's pid
  * @throws InitError naming the step that failed
  */
 export async function runInit(
   sys: Sys,
-  ops: readonly Op[],
+  program: readonly Op[] | EncodedProgram,
   where: string | Stub,
   handlers: InitHandlers,
-  header: ProgramHeader = programHeader(),
+  header?: ProgramHeader,
 ): Promise<number> {
-  const stub = await withProgram(sys, ops, where, header);
+  const ops = "bytes" in program ? program.ops : program;
+  const stub = await withProgram(sys, program, where, header);
   const cont = () => sys.send(stub.sock, encodeContinue());
   let pid = 0;
   try {
@@ -291,7 +317,7 @@ export async function runInit(
  * @throws Error with the failing op's message
  */
 export async function runStubProgram(sys: Sys, ops: readonly Op[], cwd: string): Promise<void> {
-  const stub = await withProgram(sys, ops, cwd, programHeader());
+  const stub = await withProgram(sys, ops, cwd);
   try {
     for (;;) {
       const got = await stub.next();

@@ -3,9 +3,15 @@
  * stub: which handler runs at which record, when CONTINUE goes back, how
  * failures are worded, and that nothing is left open.
  */
-import { FALLBACKS_ENV, InitError, programHeader, runInit } from "../../core/init/stub.ts";
+import {
+  FALLBACKS_ENV,
+  InitError,
+  programHeader,
+  runInit,
+  startStubJoined,
+} from "../../core/init/stub.ts";
 import { ops } from "../../core/init/ops.ts";
-import { MAGIC, ProgramFlag, Tag } from "../../core/init/protocol.ts";
+import { Chdir, encodeProgram, MAGIC, ProgramFlag, Tag } from "../../core/init/protocol.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { fakeSys } from "./_fake_sys.ts";
 
@@ -166,4 +172,56 @@ Deno.test("programHeader: RUNC_INIT_FALLBACKS names the fallbacks' flag bits; un
     if (saved === undefined) Deno.env.delete(FALLBACKS_ENV);
     else Deno.env.set(FALLBACKS_ENV, saved);
   }
+});
+
+Deno.test("startStubJoined: plans while the stub joins, returns the program encoded; runInit sends those bytes", async () => {
+  const { sys, log } = fakeSys([
+    { tag: Tag.PID, pid: 42, index: 1 },
+    { tag: Tag.READY, afterContinues: 1 },
+  ]);
+  const order: string[] = [];
+  let joinDone!: () => void;
+  const { stub, planned, program } = await startStubJoined(
+    sys,
+    "/b",
+    (pid) => {
+      order.push(`join ${pid}`);
+      // The join ends only after the plan has run.
+      return new Promise<void>((resolve) => (joinDone = resolve)).then(() =>
+        void order.push("joined")
+      );
+    },
+    () => {
+      order.push("plan");
+      setTimeout(() => joinDone(), 0);
+      return { ops: PROGRAM, extra: 1 };
+    },
+    (p) => p.ops,
+  );
+  assertEquals(planned.extra, 1);
+  assertEquals(order, ["join 500", "plan", "joined"]);
+  assertEquals(program.ops, PROGRAM);
+  assertEquals(program.bytes, encodeProgram(PROGRAM, programHeader()));
+  assertEquals(await runInit(sys, program, stub, { onPid: () => {} }), 42);
+  assertEquals(log.program, program.bytes);
+});
+
+Deno.test("startStubJoined: a program that cannot be encoded ends the stub, after its join", async () => {
+  const { sys, log } = fakeSys([]);
+  let joined = false;
+  await assertRejects(
+    () =>
+      startStubJoined(
+        sys,
+        "/b",
+        () => new Promise<void>((r) => setTimeout(() => r(void (joined = true)), 0)),
+        () => [ops.chdir("/a\0b", Chdir.CWD)],
+        (o) => o,
+      ),
+    "NUL",
+  );
+  assert(joined, "the join was waited for");
+  // The stub's end of the socket was closed (it reads EOF and exits) and it was reaped.
+  assert(log.closed.includes(100) && log.closed.includes(101), `${log.closed}`);
+  assertEquals(log.program.length, 0);
 });
