@@ -269,10 +269,13 @@ export async function main(argv: string[], commands: readonly Command[]): Promis
  * it; a command that made no asynchronous call (`kill`, `state` of a missing
  * container) would exit before it, and after a new build every such call
  * would compile the whole bundle again (about 20 ms) until another command
- * stored the cache. The turn costs a stat of "/".
+ * stored the cache. The turn is an empty write to stdout, which Deno answers
+ * without a syscall: 0.6 ms the first time in a process against 1.1 ms for
+ * the stat of "/" it was before, and next to nothing after a command's own
+ * output.
  */
 async function codeCacheTurn(): Promise<void> {
-  await Deno.lstat("/").catch(() => {});
+  await Deno.stdout.write(new Uint8Array(0)).catch(() => {});
 }
 
 /**

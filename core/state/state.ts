@@ -92,9 +92,11 @@ export function stateDir(root: string, id: string): string {
   return `${root}/${id}`;
 }
 
+const EXEC_FIFO = "exec.fifo";
+
 /** The exec fifo path inside a state directory. */
 export function fifoPath(dir: string): string {
-  return `${dir}/exec.fifo`;
+  return `${dir}/${EXEC_FIFO}`;
 }
 
 /**
@@ -180,12 +182,20 @@ export function containerStatus(root: string, state: ContainerState): Status {
   if (!initAlive(state)) return "stopped";
   // As runc: a frozen cgroup is `paused`, whether started or not.
   if (cgroupFrozen(state.cgroupPaths)) return "paused";
+  return hasExecFifo(stateDir(root, state.id)) ? "created" : "running";
+}
+
+/**
+ * Whether the state directory holds the exec fifo (the init waits on it until
+ * start). Read from the directory, not stat'ed: the first lstatSync of a
+ * process that fails costs about 0.8 ms (Deno makes its error the first
+ * time), the first readDirSync 0.25.
+ */
+function hasExecFifo(dir: string): boolean {
   try {
-    Deno.lstatSync(fifoPath(stateDir(root, state.id)));
-    return "created";
-  } catch {
-    return "running";
-  }
+    for (const e of Deno.readDirSync(dir)) if (e.name === EXEC_FIFO) return true;
+  } catch { /* the directory is gone: no fifo */ }
+  return false;
 }
 
 /**
