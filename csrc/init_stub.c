@@ -52,7 +52,9 @@ static void reset_signals(uint64_t ignored)
 
 int main(int argc, char **argv)
 {
-	struct program prog = { .sync_fd = -1, .root_fd = -1, .fifo_fd = -1, .seccomp_fd = -1 };
+	struct program prog = {
+		.sync_fd = -1, .root_fd = -1, .fifo_fd = -1, .cgroup_fd = -1, .seccomp_fd = -1
+	};
 	if (argc != 2) {
 		fprintf(stderr, "runc-init: this program is run by runc, not by hand\n");
 		return 2;

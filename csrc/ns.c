@@ -181,16 +181,99 @@ static int receive_mount_sources(struct program *prog, int sock, int n)
 	return 0;
 }
 
-/* clone3 with CLONE_PARENT (then exit_signal 0: the child takes ours,
- * SIGCHLD), or clone(2) where the kernel has no clone3 (before 5.3). */
-static long clone_parent(struct program *prog, uint64_t flags)
+/* "0" written to a file of a cgroup directory (dirfd, or the path dir when
+ * dirfd is AT_FDCWD): the writing process (or thread) moves into it. */
+static int write_zero(struct program *prog, int dirfd, const char *dir, const char *file)
+{
+	char *path = NULL;
+	if (asprintf(&path, "%s/%s", dir, file) < 0)
+		return fail(prog, ENOMEM, "failed to write \"0\": %s/%s", dir, file);
+	int fd = dirfd == AT_FDCWD ? open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
+				   : openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int err = errno;
+	if (fd >= 0) {
+		err = write(fd, "0", 1) == 1 ? 0 : errno;
+		close(fd);
+	}
+	int r = err ? fail(prog, err, "failed to write \"0\": write %s", path) : 0;
+	free(path);
+	return r;
+}
+
+/*
+ * The stub moves itself into a container's cgroups before the clone, so the
+ * init starts in them. Into a v1 hierarchy by "0" written to its tasks file:
+ * the kernel moves the writing thread alone (the stub has one) and, for the
+ * writer itself, without write-locking cgroup_threadgroup_rwsem, which a
+ * cgroup.procs write takes and which waits about 10 ms for an RCU grace
+ * period. Into a cgroup2 directory by the clone (CLONE_INTO_CGROUP, which
+ * takes that lock for reading only): the directory is opened here, before any
+ * namespace is joined.
+ */
+int op_join_cgroup(struct program *prog, const struct op *op, int index)
+{
+	(void)index;
+	const char *dir = op->str[0];
+	if (op->hdr.num[0] == RP_CGROUP_TASKS)
+		return write_zero(prog, AT_FDCWD, dir, "tasks");
+	if (op->hdr.num[0] != RP_CGROUP_CLONE_INTO)
+		return fail(prog, EINVAL, "join cgroup %s: unknown way %lld", dir, (long long)op->hdr.num[0]);
+	if (prog->cgroup_fd >= 0)
+		return fail(prog, EINVAL, "join cgroup %s: a second cgroup2 directory", dir);
+	prog->cgroup_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (prog->cgroup_fd < 0)
+		return fail(prog, errno, "failed to write \"0\": open %s", dir);
+	prog->cgroup_dir = dir;
+	return 0;
+}
+
+/*
+ * clone3 with CLONE_PARENT (then exit_signal 0: the child takes ours,
+ * SIGCHLD) and, after OP_JOIN_CGROUP of a cgroup2 directory,
+ * CLONE_INTO_CGROUP; or clone(2) where the kernel has no clone3 (before 5.3).
+ * When the clone into the cgroup fails (before 5.7: E2BIG for the larger
+ * clone_args, or EINVAL; or the kernel refuses the cgroup: EBUSY...) or there
+ * is no clone3, the stub joins the directory by its cgroup.procs (opened from
+ * the directory's fd, not its path: the stub may be in other namespaces by
+ * now) and clones
+ * plainly: the kernel's verdict on the cgroup then comes from that write,
+ * worded as a failed join (*said set, prog->err holding the message), and any
+ * other failure from the plain clone.
+ */
+static long clone_parent(struct program *prog, uint64_t flags, int *said)
 {
 	if (!(prog->flags & RP_F_NO_CLONE3)) {
 		struct clone_args args = { .flags = flags | CLONE_PARENT };
+		if (prog->cgroup_fd >= 0) {
+			args.flags |= CLONE_INTO_CGROUP;
+			args.cgroup = (uint64_t)prog->cgroup_fd;
+		}
 		long pid = syscall(SYS_clone3, &args, sizeof(args));
+		if (pid < 0 && prog->cgroup_fd >= 0 && errno != ENOSYS) {
+			int r = write_zero(prog, prog->cgroup_fd, prog->cgroup_dir, "cgroup.procs");
+			if (r < 0) {
+				*said = 1;
+				errno = -r;
+				return -1;
+			}
+			close(prog->cgroup_fd);
+			prog->cgroup_fd = -1;
+			args = (struct clone_args){ .flags = flags | CLONE_PARENT };
+			pid = syscall(SYS_clone3, &args, sizeof(args));
+		}
 		if (pid >= 0 || errno != ENOSYS)
 			return pid;
 		prog->flags |= RP_F_NO_CLONE3;
+	}
+	if (prog->cgroup_fd >= 0) {
+		int r = write_zero(prog, prog->cgroup_fd, prog->cgroup_dir, "cgroup.procs");
+		if (r < 0) {
+			*said = 1;
+			errno = -r;
+			return -1;
+		}
+		close(prog->cgroup_fd);
+		prog->cgroup_fd = -1;
 	}
 	/* No new stack: the child runs on a copy of ours, as after fork(). */
 	return syscall(SYS_clone, (unsigned long)(flags | CLONE_PARENT), 0L, 0L, 0L, 0L);
@@ -202,14 +285,20 @@ int op_clone(struct program *prog, const struct op *op, int index)
 	int sp[2] = { -1, -1 };
 	if (nsrc > 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return fail(prog, errno, "socketpair for bind sources");
-	long pid = clone_parent(prog, (uint64_t)op->hdr.num[0]);
+	int said = 0;
+	long pid = clone_parent(prog, (uint64_t)op->hdr.num[0], &said);
 	if (pid < 0) {
 		int err = errno;
 		if (nsrc > 0) {
 			close(sp[0]);
 			close(sp[1]);
 		}
-		return fail(prog, err, "clone into new namespaces");
+		return said ? -err : fail(prog, err, "clone into new namespaces");
+	}
+	/* The init is in the cgroup: neither process keeps the host directory open. */
+	if (prog->cgroup_fd >= 0) {
+		close(prog->cgroup_fd);
+		prog->cgroup_fd = -1;
 	}
 	if (pid > 0) {
 		if (nsrc > 0) {

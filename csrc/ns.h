@@ -11,6 +11,7 @@
 int op_setns_open(struct program *prog, const struct op *op, int index);
 int op_join_ns(struct program *prog, const struct op *op, int index);
 int op_clone(struct program *prog, const struct op *op, int index);
+int op_join_cgroup(struct program *prog, const struct op *op, int index);
 int op_unshare(struct program *prog, const struct op *op, int index);
 int op_setsid(struct program *prog, const struct op *op, int index);
 

@@ -28,6 +28,8 @@ struct program {
 	int keep_fds;         /* fds 3 .. 3 + keep_fds - 1 go to the container (OP_SWEEP_FDS) */
 	int root_fd;          /* O_PATH fd of the container's root, -1 before OP_OPEN_ROOT */
 	int fifo_fd;          /* O_PATH fd of exec.fifo, -1 before OP_OPEN_FIFO */
+	int cgroup_fd;        /* O_PATH fd of the cgroup2 directory OP_CLONE puts the init in, or -1 */
+	const char *cgroup_dir; /* its path (the fallback writes its cgroup.procs) */
 	int seccomp_fd;       /* the seccomp listener, -1 when none */
 	int nns;              /* namespaces OP_SETNS opened for OP_JOIN_NS */
 	int ns_fd[16];        /* one per namespace type at most: SETNS refuses a second */

@@ -163,11 +163,19 @@ _Static_assert(sizeof(struct rp_op) == 48, "rp_op layout");
 	X(DEBUG, 47, 1, 1, debug)              /* str a line for runc's debug log */            \
 	X(PARENT_PRIVATE, 48, 1, 1, parent_private) /* str rootfs: its mount made private when \
 	                                          shared (pivot_root needs it) */                \
-	X(SETXATTR, 49, 3, 3, setxattr)        /* str path in root, name, value (an SELinux label) */
+	X(SETXATTR, 49, 3, 3, setxattr)        /* str path in root, name, value (an SELinux label) */ \
+	X(JOIN_CGROUP, 50, 1, 1, join_cgroup)  /* S: str a container cgroup's directory; num0    \
+	                                          RP_CGROUP_*: how the stub's clone gets in it */
 
 #define RP_OP_ENUM(name, number, min, max, fn) OP_##name = number,
 enum rp_opcode { RP_OPS(RP_OP_ENUM) };
 #undef RP_OP_ENUM
+
+/* How OP_JOIN_CGROUP gets the init into a cgroup. */
+enum rp_cgroup_join {
+	RP_CGROUP_TASKS = 0,      /* a v1 hierarchy: the stub writes "0" to its tasks file */
+	RP_CGROUP_CLONE_INTO = 1, /* a cgroup2 directory: OP_CLONE puts the init there */
+};
 
 /* What OP_CHDIR goes to. */
 enum rp_chdir {

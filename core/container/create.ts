@@ -11,6 +11,8 @@
 import { loadSpec } from "../spec/load.ts";
 import type { Spec } from "../spec/types.ts";
 import { planInit } from "../init/plan.ts";
+import { CgroupJoin } from "../init/protocol.ts";
+import type { CgroupManager } from "../cgroups/cgroups.ts";
 import type { SourceKind } from "../init/plan_rootfs.ts";
 import { type ContainerState, fifoPath, processStat, rfc3339Nano } from "../state/state.ts";
 import { writePidFile } from "../state/pid_file.ts";
@@ -78,6 +80,31 @@ export interface Created {
 }
 
 /**
+ * The cgroups the stub can join itself (ops.joinCgroup), or undefined when
+ * the CLI moves it into them (cgroup.procs, or systemd): the stub joins when
+ * the cgroupfs driver manages root's cgroups and no namespace is joined by
+ * path before the clone (which would put the cgroup2 directory out of reach
+ * of its cgroup namespace, or change its credentials). v1 hierarchies by
+ * their tasks file, the cgroup2 directory (key "") by the clone.
+ *
+ * @param cgroups the container's cgroups, made
+ * @param rootlessCgroups the caller manages rootless cgroups (joins may be refused)
+ * @param spec the container's spec
+ */
+export function selfJoins(
+  cgroups: Pick<CgroupManager, "systemd" | "paths">,
+  rootlessCgroups: boolean,
+  spec: Spec,
+): { dir: string; how: CgroupJoin }[] | undefined {
+  if (cgroups.systemd || rootlessCgroups) return undefined;
+  if ((spec.linux?.namespaces ?? []).some((n) => n.path)) return undefined;
+  return Object.entries(cgroups.paths()).map(([controller, dir]) => ({
+    dir,
+    how: controller === "" ? CgroupJoin.CLONE_INTO : CgroupJoin.TASKS,
+  }));
+}
+
+/**
  * Creates a container and leaves it in `created`.
  *
  * @param sys the syscall surface (ffi/helper.ts)
@@ -135,13 +162,15 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
     logPhase("create: cgroups made");
     const uidMaps = spec.linux?.uidMappings ?? [], gidMaps = spec.linux?.gidMappings ?? [];
     const maps = idMapPlan(uidMaps, gidMaps, euid(), egid());
-    // The stub starts now and joins the cgroups while the init is planned; the
-    // init it clones inherits them.
+    const stubJoins = selfJoins(cgroups, opts.rootless.cgroups, spec);
+    // The stub starts now and, unless it joins the cgroups itself first thing
+    // in its program, is moved into them while the init is planned; the init
+    // it clones inherits them.
     const { stub, planned: plan, program } = await startStubJoined(
       sys,
       bundle,
       (pid) =>
-        cgroups.apply(pid).catch((e) => {
+        stubJoins ? Promise.resolve() : cgroups.apply(pid).catch((e) => {
           throw new InitError(`unable to apply cgroup configuration: ${(e as Error).message}`);
         }),
       () => {
@@ -169,6 +198,7 @@ export async function createContainer(sys: Sys, opts: CreateOptions): Promise<Cr
           sourceKind,
           privileged: !opts.rootless.euid,
           debug: debugEnabled(),
+          cgroupJoins: stubJoins,
         });
         logPhase("create: init planned");
         return planned;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Chdir, type Op, Opcode, Target } from "./protocol.ts";
+import { type CgroupJoin, type Chdir, type Op, Opcode, Target } from "./protocol.ts";
 
 /** OP_MOUNT's fields. */
 export interface MountOp {
@@ -53,6 +53,16 @@ export const ops = {
   sweepFds: (kept: number): Op => ({ op: Opcode.SWEEP_FDS, num: [kept] }),
   /** Keeps an O_PATH fd of the exec fifo, opened with the caller's rights. */
   openFifo: (path: string): Op => ({ op: Opcode.OPEN_FIFO, str: [path] }),
+  /**
+   * The stub gets the init into a container cgroup before the clone: a v1
+   * hierarchy's by writing "0" to its tasks file, a cgroup2 directory by the
+   * clone itself (csrc/ns.c says why: no wait for an RCU grace period).
+   */
+  joinCgroup: (dir: string, how: CgroupJoin): Op => ({
+    op: Opcode.JOIN_CGROUP,
+    str: [dir],
+    num: [how],
+  }),
   /** Opens a namespace to join and checks its type. */
   setns: (path: string, type: string, cloneFlag: number): Op => ({
     op: Opcode.SETNS,

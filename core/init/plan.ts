@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { Chdir, type Op } from "./protocol.ts";
+import { type CgroupJoin, Chdir, type Op } from "./protocol.ts";
 import { ops } from "./ops.ts";
 import { sysctlPath } from "../spec/_check.ts";
 import { CLONE_FLAGS, inJoinOrder } from "../os/namespaces.ts";
@@ -44,6 +44,11 @@ export interface PlanInput extends RootfsPlanInput {
   setgroupsDenied?: boolean;
   /** runc logs debug lines (--debug): the init says where it is, in runc's words. */
   debug?: boolean;
+  /**
+   * The container's cgroups the stub joins itself, before anything else (the
+   * CLI has not moved it into them): see ops.joinCgroup.
+   */
+  cgroupJoins?: readonly { dir: string; how: CgroupJoin }[] | undefined;
 }
 
 /** The init program plus what the CLI must do around it. */
@@ -72,6 +77,7 @@ export function planInit(input: PlanInput): Plan {
   // exec fifo is opened by the stub, on the host and with the caller's rights:
   // the init may run as a mapped user that cannot reach the state dir.
   out.push(...stubStart(input.extraFds, process.oomScoreAdj));
+  for (const j of input.cgroupJoins ?? []) out.push(ops.joinCgroup(j.dir, j.how));
   out.push(ops.openFifo(input.fifoPath));
   const joined = inJoinOrder(namespaces.filter((n) => n.path));
   for (const n of joined) out.push(ops.setns(n.path!, n.type, CLONE_FLAGS[n.type] ?? 0));

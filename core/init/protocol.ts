@@ -59,12 +59,17 @@ export const Opcode = {
   DEBUG: 47,
   PARENT_PRIVATE: 48,
   SETXATTR: 49,
+  JOIN_CGROUP: 50,
 } as const;
 export type Opcode = typeof Opcode[keyof typeof Opcode];
 
 /** Where OP_MOUNT finds its target (enum rp_target_kind). */
 export const Target = { HOST: 0, DIR: 1, FILE: 2, EXISTING: 3 } as const;
 export type Target = typeof Target[keyof typeof Target];
+
+/** How OP_JOIN_CGROUP gets the init into a cgroup (enum rp_cgroup_join). */
+export const CgroupJoin = { TASKS: 0, CLONE_INTO: 1 } as const;
+export type CgroupJoin = typeof CgroupJoin[keyof typeof CgroupJoin];
 
 /** What OP_CHDIR goes to (enum rp_chdir). */
 export const Chdir = { CWD: 0, EARLY: 1, ROOTFS: 2 } as const;

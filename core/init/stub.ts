@@ -336,6 +336,14 @@ export async function runStubProgram(sys: Sys, ops: readonly Op[], cwd: string):
 
 /** The message for a failed op, in runc's words. */
 function describeFailure(ops: readonly Op[], rec: Record): string {
+  // The stub joining the container's cgroups: worded as when the CLI joins them.
+  const op = ops[rec.index]?.op;
+  if (
+    op === Opcode.JOIN_CGROUP ||
+    (op === Opcode.CLONE && rec.text.startsWith('failed to write "0"'))
+  ) {
+    return `unable to apply cgroup configuration: ${rec.text}: ${errnoText(rec.err)}`;
+  }
   if (rec.err === COMPLETE_MESSAGE) {
     // Hooks run by the init fail "during container init", as runc puts it.
     return ops[rec.index]?.op === Opcode.RUN_HOOK && ops.some((o) => o.op === Opcode.CLONE)

@@ -3,7 +3,8 @@ import type { Spec } from "../../core/spec/types.ts";
 import { planInit, type PlanInput } from "../../core/init/plan.ts";
 import { makedev } from "../../core/init/plan_rootfs.ts";
 import { CLONE_FLAGS } from "../../core/os/namespaces.ts";
-import { Chdir, type Op, Opcode, Target } from "../../core/init/protocol.ts";
+import { CgroupJoin, Chdir, type Op, Opcode, Target } from "../../core/init/protocol.ts";
+import { selfJoins } from "../../core/container/create.ts";
 import { MOUNT_ATTR, MS } from "../../core/mounts/options.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 
@@ -501,4 +502,31 @@ Deno.test("mountLabel becomes the context= of tmpfs, devpts and other filesystem
   assertEquals(on["/dev/mqueue"], "");
   const off = data(input(spec, { selinuxEnabled: false }));
   assertEquals(off["/dev"], "mode=755,size=65536k");
+});
+
+Deno.test("the stub joins cgroupfs cgroups itself, first thing: v1 by tasks, cgroup2 by the clone", () => {
+  const paths = { cpu: "/sys/fs/cgroup/cpu/c1", "": "/sys/fs/cgroup/unified/c1" };
+  const cgroups: Parameters<typeof selfJoins>[0] = { paths: () => paths };
+  const joins = selfJoins(cgroups, false, base());
+  assertEquals(joins, [
+    { dir: "/sys/fs/cgroup/cpu/c1", how: CgroupJoin.TASKS },
+    { dir: "/sys/fs/cgroup/unified/c1", how: CgroupJoin.CLONE_INTO },
+  ]);
+  const { ops } = planInit(input(base(), { cgroupJoins: joins }));
+  // After the fd sweep, before the fifo, any namespace joined by path, and the clone.
+  assertEquals(kinds(ops).slice(0, 4), ["SWEEP_FDS", "JOIN_CGROUP", "JOIN_CGROUP", "OPEN_FIFO"]);
+  assertEquals(ops[1], { op: Opcode.JOIN_CGROUP, str: ["/sys/fs/cgroup/cpu/c1"], num: [0] });
+  assertEquals(ops[2]!.num, [CgroupJoin.CLONE_INTO]);
+  assert(kinds(ops).indexOf("CLONE") > 3);
+
+  // The CLI moves the stub instead: systemd's cgroups, rootless ones, a namespace joined by path.
+  const systemd = { slice: "s.slice", unit: "u.scope" } as unknown as NonNullable<
+    typeof cgroups.systemd
+  >;
+  assertEquals(selfJoins({ systemd, paths: () => paths }, false, base()), undefined);
+  assertEquals(selfJoins(cgroups, true, base()), undefined);
+  const joined = base();
+  joined.linux!.namespaces!.push({ type: "network", path: "/proc/1/ns/net" });
+  assertEquals(selfJoins(cgroups, false, joined), undefined);
+  assertEquals(kinds(planInit(input(base())).ops).includes("JOIN_CGROUP"), false);
 });

@@ -11,7 +11,14 @@ import {
   startStubJoined,
 } from "../../core/init/stub.ts";
 import { ops } from "../../core/init/ops.ts";
-import { Chdir, encodeProgram, MAGIC, ProgramFlag, Tag } from "../../core/init/protocol.ts";
+import {
+  CgroupJoin,
+  Chdir,
+  encodeProgram,
+  MAGIC,
+  ProgramFlag,
+  Tag,
+} from "../../core/init/protocol.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { fakeSys } from "./_fake_sys.ts";
 
@@ -224,4 +231,40 @@ Deno.test("startStubJoined: a program that cannot be encoded ends the stub, afte
   // The stub's end of the socket was closed (it reads EOF and exits) and it was reaped.
   assert(log.closed.includes(100) && log.closed.includes(101), `${log.closed}`);
   assertEquals(log.program.length, 0);
+});
+
+Deno.test("a cgroup the stub fails to join is reported as runc reports a failed join", async () => {
+  const program = [
+    ops.sweepFds(0),
+    ops.joinCgroup("/sys/fs/cgroup/cpuset/c1", CgroupJoin.TASKS),
+    ops.clone(0),
+    ops.waitParent(false),
+    ops.ready(),
+    ops.exit(),
+  ];
+  const { sys } = fakeSys([
+    {
+      tag: Tag.ERROR,
+      index: 1,
+      err: 28,
+      text: 'failed to write "0": write /sys/fs/cgroup/cpuset/c1/tasks',
+    },
+  ]);
+  await assertRejects(
+    () => runInit(sys, program, "/b", { onPid: () => {} }, HEADER),
+    'unable to start container process: unable to apply cgroup configuration: failed to write "0": write /sys/fs/cgroup/cpuset/c1/tasks: no space left on device',
+  );
+  // The clone's fallback join of a cgroup2 directory (no CLONE_INTO_CGROUP) says the same.
+  const { sys: sys2 } = fakeSys([
+    {
+      tag: Tag.ERROR,
+      index: 2,
+      err: 16,
+      text: 'failed to write "0": write /sys/fs/cgroup/c1/cgroup.procs',
+    },
+  ]);
+  await assertRejects(
+    () => runInit(sys2, program, "/b", { onPid: () => {} }, HEADER),
+    'unable to start container process: unable to apply cgroup configuration: failed to write "0": write /sys/fs/cgroup/c1/cgroup.procs: device or resource busy',
+  );
 });

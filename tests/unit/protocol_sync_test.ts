@@ -6,6 +6,7 @@
  * core/os/errno.ts.
  */
 import {
+  CgroupJoin,
   Chdir,
   CHUNK,
   MAGIC,
@@ -69,7 +70,11 @@ Deno.test("every op has the same name and number on both sides", () => {
   assertEquals(Object.fromEntries(table.map((r) => [r.name, r.number])), { ...Opcode });
 });
 
-Deno.test("targets, chdir kinds and record tags are the header's enums", () => {
+Deno.test("targets, chdir kinds, cgroup joins and record tags are the header's enums", () => {
+  const joins = Object.fromEntries(
+    [...header.matchAll(/RP_CGROUP_(\w+) = (\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
+  );
+  assertEquals(joins, { ...CgroupJoin });
   const chdirs = Object.fromEntries(
     [...header.matchAll(/RP_CHDIR_(\w+) = (\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
   );
@@ -88,6 +93,7 @@ Deno.test("targets, chdir kinds and record tags are the header's enums", () => {
 const SAMPLES: { [K in keyof typeof ops]: () => ReturnType<typeof ops[K]> } = {
   sweepFds: () => ops.sweepFds(2),
   openFifo: () => ops.openFifo("/run/runc/c/exec.fifo"),
+  joinCgroup: () => ops.joinCgroup("/sys/fs/cgroup/unified/c", CgroupJoin.CLONE_INTO),
   setns: () => ops.setns("/proc/1/ns/net", "network", 0x40000000),
   joinNs: () => ops.joinNs(),
   clone: () => ops.clone(0x20000000),
