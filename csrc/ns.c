@@ -227,18 +227,33 @@ int op_join_cgroup(struct program *prog, const struct op *op, int index)
 	return 0;
 }
 
+/* The fallback for the cgroup2 directory: the stub joins it by its
+ * cgroup.procs, opened from the directory's fd (not its path: the stub may be
+ * in other namespaces by now), and lets the fd go. 0, or -1 with errno set
+ * and *said (prog->err holds the message). */
+static int join_by_procs(struct program *prog, int *said)
+{
+	int r = write_zero(prog, prog->cgroup_fd, prog->cgroup_dir, "cgroup.procs");
+	close(prog->cgroup_fd);
+	prog->cgroup_fd = -1;
+	if (r < 0) {
+		*said = 1;
+		errno = -r;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * clone3 with CLONE_PARENT (then exit_signal 0: the child takes ours,
  * SIGCHLD) and, after OP_JOIN_CGROUP of a cgroup2 directory,
  * CLONE_INTO_CGROUP; or clone(2) where the kernel has no clone3 (before 5.3).
  * When the clone into the cgroup fails (before 5.7: E2BIG for the larger
  * clone_args, or EINVAL; or the kernel refuses the cgroup: EBUSY...) or there
- * is no clone3, the stub joins the directory by its cgroup.procs (opened from
- * the directory's fd, not its path: the stub may be in other namespaces by
- * now) and clones
- * plainly: the kernel's verdict on the cgroup then comes from that write,
- * worded as a failed join (*said set, prog->err holding the message), and any
- * other failure from the plain clone.
+ * is no clone3, the stub joins the directory by its cgroup.procs
+ * (join_by_procs) and clones plainly: the kernel's verdict on the cgroup then
+ * comes from that write, worded as a failed join (*said set, prog->err holding
+ * the message), and any other failure from the plain clone.
  */
 static long clone_parent(struct program *prog, uint64_t flags, int *said)
 {
@@ -250,14 +265,8 @@ static long clone_parent(struct program *prog, uint64_t flags, int *said)
 		}
 		long pid = syscall(SYS_clone3, &args, sizeof(args));
 		if (pid < 0 && prog->cgroup_fd >= 0 && errno != ENOSYS) {
-			int r = write_zero(prog, prog->cgroup_fd, prog->cgroup_dir, "cgroup.procs");
-			if (r < 0) {
-				*said = 1;
-				errno = -r;
+			if (join_by_procs(prog, said) < 0)
 				return -1;
-			}
-			close(prog->cgroup_fd);
-			prog->cgroup_fd = -1;
 			args = (struct clone_args){ .flags = flags | CLONE_PARENT };
 			pid = syscall(SYS_clone3, &args, sizeof(args));
 		}
@@ -265,16 +274,8 @@ static long clone_parent(struct program *prog, uint64_t flags, int *said)
 			return pid;
 		prog->flags |= RP_F_NO_CLONE3;
 	}
-	if (prog->cgroup_fd >= 0) {
-		int r = write_zero(prog, prog->cgroup_fd, prog->cgroup_dir, "cgroup.procs");
-		if (r < 0) {
-			*said = 1;
-			errno = -r;
-			return -1;
-		}
-		close(prog->cgroup_fd);
-		prog->cgroup_fd = -1;
-	}
+	if (prog->cgroup_fd >= 0 && join_by_procs(prog, said) < 0)
+		return -1;
 	/* No new stack: the child runs on a copy of ours, as after fork(). */
 	return syscall(SYS_clone, (unsigned long)(flags | CLONE_PARENT), 0L, 0L, 0L, 0L);
 }
