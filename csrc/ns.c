@@ -181,13 +181,16 @@ static int receive_mount_sources(struct program *prog, int sock, int n)
 	return 0;
 }
 
+/* How runc words a failed join; the CLI adds only the errno text. */
+#define JOIN_FAILED "unable to apply cgroup configuration: failed to write \"0\": "
+
 /* "0" written to a file of a cgroup directory (dirfd, or the path dir when
  * dirfd is AT_FDCWD): the writing process (or thread) moves into it. */
 static int write_zero(struct program *prog, int dirfd, const char *dir, const char *file)
 {
 	char *path = NULL;
 	if (asprintf(&path, "%s/%s", dir, file) < 0)
-		return fail(prog, ENOMEM, "failed to write \"0\": %s/%s", dir, file);
+		return fail(prog, ENOMEM, JOIN_FAILED "%s/%s", dir, file);
 	int fd = dirfd == AT_FDCWD ? open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
 				   : openat(dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	int err = errno;
@@ -195,7 +198,7 @@ static int write_zero(struct program *prog, int dirfd, const char *dir, const ch
 		err = write(fd, "0", 1) == 1 ? 0 : errno;
 		close(fd);
 	}
-	int r = err ? fail(prog, err, "failed to write \"0\": write %s", path) : 0;
+	int r = err ? fail(prog, err, JOIN_FAILED "write %s", path) : 0;
 	free(path);
 	return r;
 }
@@ -222,7 +225,7 @@ int op_join_cgroup(struct program *prog, const struct op *op, int index)
 		return fail(prog, EINVAL, "join cgroup %s: a second cgroup2 directory", dir);
 	prog->cgroup_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (prog->cgroup_fd < 0)
-		return fail(prog, errno, "failed to write \"0\": open %s", dir);
+		return fail(prog, errno, JOIN_FAILED "open %s", dir);
 	prog->cgroup_dir = dir;
 	return 0;
 }

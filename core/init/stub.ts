@@ -78,10 +78,9 @@ export function programHeader(): ProgramHeader {
   return { flags, sigIgnored: ignored & ~(1n << 12n) };
 }
 
-/** An init program as the stub reads it, with the ops and header it was made from. */
+/** An init program as the stub reads it, with the ops it was made from. */
 export interface EncodedProgram {
   readonly ops: readonly Op[];
-  readonly header: ProgramHeader;
   readonly bytes: Uint8Array<ArrayBuffer>;
 }
 
@@ -96,7 +95,7 @@ export function encodeInitProgram(
   ops: readonly Op[],
   header: ProgramHeader = programHeader(),
 ): EncodedProgram {
-  return { ops, header, bytes: encodeProgram(ops, header) };
+  return { ops, bytes: encodeProgram(ops, header) };
 }
 
 /** A running stub and its end of the socket; it waits for its program. */
@@ -336,14 +335,6 @@ export async function runStubProgram(sys: Sys, ops: readonly Op[], cwd: string):
 
 /** The message for a failed op, in runc's words. */
 function describeFailure(ops: readonly Op[], rec: Record): string {
-  // The stub joining the container's cgroups: worded as when the CLI joins them.
-  const op = ops[rec.index]?.op;
-  if (
-    op === Opcode.JOIN_CGROUP ||
-    (op === Opcode.CLONE && rec.text.startsWith('failed to write "0"'))
-  ) {
-    return `unable to apply cgroup configuration: ${rec.text}: ${errnoText(rec.err)}`;
-  }
   if (rec.err === COMPLETE_MESSAGE) {
     // Hooks run by the init fail "during container init", as runc puts it.
     return ops[rec.index]?.op === Opcode.RUN_HOOK && ops.some((o) => o.op === Opcode.CLONE)

@@ -7,6 +7,7 @@
 import { assertEquals, assertStringIncludes } from "../unit/_assert.ts";
 import { needsRoot, needsRunc, skipName, TESTPROG } from "./_util.ts";
 import {
+  CgroupJoin,
   encodeProgram,
   type Op,
   Opcode,
@@ -122,6 +123,27 @@ Deno.test({
       assertEquals(code, 1, `${what}: exit code (${error})`);
       assertStringIncludes(error, text, what);
       assertStringIncludes(error, "(errno 71)", `${what}: EPROTO`);
+    }
+  },
+});
+
+Deno.test({
+  name: skipName("a cgroup the stub cannot join fails in runc's words, naming the file", why),
+  ignore: !!why,
+  async fn() {
+    const dir = "/sys/fs/cgroup/runc-no-such-cgroup";
+    for (
+      const [how, text] of [
+        [CgroupJoin.TASKS, `write ${dir}/tasks`],
+        [CgroupJoin.CLONE_INTO, `open ${dir}`],
+      ] as const
+    ) {
+      const { code, error } = await runStub(program([ops.joinCgroup(dir, how), ops.exit()]));
+      assertEquals(code, 1, error);
+      assertEquals(
+        error,
+        `unable to apply cgroup configuration: failed to write "0": ${text} (errno 2)`,
+      );
     }
   },
 });

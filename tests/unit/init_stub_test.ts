@@ -242,29 +242,19 @@ Deno.test("a cgroup the stub fails to join is reported as runc reports a failed 
     ops.ready(),
     ops.exit(),
   ];
-  const { sys } = fakeSys([
-    {
-      tag: Tag.ERROR,
-      index: 1,
-      err: 28,
-      text: 'failed to write "0": write /sys/fs/cgroup/cpuset/c1/tasks',
-    },
-  ]);
-  await assertRejects(
-    () => runInit(sys, program, "/b", { onPid: () => {} }, HEADER),
-    'unable to start container process: unable to apply cgroup configuration: failed to write "0": write /sys/fs/cgroup/cpuset/c1/tasks: no space left on device',
-  );
-  // The clone's fallback join of a cgroup2 directory (no CLONE_INTO_CGROUP) says the same.
-  const { sys: sys2 } = fakeSys([
-    {
-      tag: Tag.ERROR,
-      index: 2,
-      err: 16,
-      text: 'failed to write "0": write /sys/fs/cgroup/c1/cgroup.procs',
-    },
-  ]);
-  await assertRejects(
-    () => runInit(sys2, program, "/b", { onPid: () => {} }, HEADER),
-    'unable to start container process: unable to apply cgroup configuration: failed to write "0": write /sys/fs/cgroup/c1/cgroup.procs: device or resource busy',
-  );
+  const join = 'unable to apply cgroup configuration: failed to write "0": write ';
+  // The join op's own failure, and the clone's fallback join of a cgroup2
+  // directory (no CLONE_INTO_CGROUP): the stub's text, the errno's after it.
+  for (
+    const [index, err, path, why] of [
+      [1, 28, "/sys/fs/cgroup/cpuset/c1/tasks", "no space left on device"],
+      [2, 16, "/sys/fs/cgroup/c1/cgroup.procs", "device or resource busy"],
+    ] as const
+  ) {
+    const { sys } = fakeSys([{ tag: Tag.ERROR, index, err, text: `${join}${path}` }]);
+    await assertRejects(
+      () => runInit(sys, program, "/b", { onPid: () => {} }, HEADER),
+      `unable to start container process: ${join}${path}: ${why}`,
+    );
+  }
 });
